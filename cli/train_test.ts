@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+
+async function train(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./train.ts", import.meta.url).pathname, ...args],
+    env: { KIT_BACKEND: "wasm", KIT_THREADS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("train --list-methods prints one method name per line", async () => {
+  const r = await train(["--list-methods"]);
+  assert.equal(r.code, 0);
+  const names = r.stdout.trim().split("\n");
+  assert.ok(names.includes("simclr"), r.stdout);
+  for (const n of names) assert.match(n, /^[a-z0-9-]+$/);
+});
+
+Deno.test("train rejects bad flags with a message naming the flag", async () => {
+  let r = await train(["--epochs", "two"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--epochs expects an integer, got "two"/);
+  r = await train(["--method", "nope", "--epochs", "1"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /unknown method "nope".*simclr/);
+  r = await train(["--backend", "tpu"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown --backend "tpu"/);
+});
+
+Deno.test("train ends with one JSON line holding the contract fields", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await train([
+    "--method=simclr",
+    "--dataset=synthetic",
+    "--epochs=1",
+    "--train-size=64",
+    "--test-size=40",
+    "--batch-size=16",
+    "--arch=resnet6",
+    "--width=4",
+    "--linear-epochs=2",
+    `--out=${out}`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  for (const k of ["linearTop1", "knnTop1", "backend", "seconds"]) {
+    assert.ok(k in last, `missing ${k}`);
+  }
+  assert.equal(last.backend, "wasm");
+  assert.equal(last.synthetic, true);
+  await Deno.remove(out, { recursive: true });
+});

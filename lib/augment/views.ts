@@ -1,0 +1,126 @@
+/**
+ * Composes the augmentation pipeline that turns a batch of images into one
+ * or two random "views" for contrastive self-supervised learning.
+ *
+ * Order (SimCLR / MoCo v2): random resized crop -> horizontal flip -> colour
+ * jitter (with probability) -> grayscale (with probability) -> Gaussian blur
+ * (with probability) -> per-channel normalisation. All randomness comes from
+ * the {@link Rng} passed in, so the same seed gives the same views.
+ *
+ * @module
+ */
+import * as tf from "../tfjs.ts";
+import type { Rng } from "../rng.ts";
+import { type ColorJitterOptions, randomColorJitter } from "./color_jitter.ts";
+import { randomHorizontalFlip, sampleFlips } from "./flip.ts";
+import { type GaussianBlurOptions, randomGaussianBlur } from "./gaussian_blur.ts";
+import { randomGrayscale } from "./grayscale.ts";
+import { type ChannelStats, CIFAR10_STATS, normalizeChannels } from "./normalize.ts";
+import {
+  applyCrops,
+  type RandomResizedCropOptions,
+  sampleCropBoxes,
+} from "./random_resized_crop.ts";
+
+/** Which transforms a view uses and with what strengths; `null` turns a step off. */
+export interface ViewRecipe {
+  /** Random resized crop (output size = input size). */
+  crop: RandomResizedCropOptions | null;
+  /** Probability of a horizontal flip (0 = never). */
+  flipProb: number;
+  /** Colour jitter, applied with its own `prob`. */
+  colorJitter: ColorJitterOptions | null;
+  /** Probability of converting to grayscale (0 = never; needs RGB input). */
+  grayscaleProb: number;
+  /** Gaussian blur, applied with its own `prob`. */
+  blur: GaussianBlurOptions | null;
+  /** Per-channel normalisation applied last. */
+  normalize: ChannelStats | null;
+}
+
+/**
+ * The SimCLR / MoCo CIFAR-10 recipe: crop area (0.08, 1), ratio (3/4, 4/3),
+ * flip 0.5, jitter (0.4, 0.4, 0.4, 0.1) with p 0.8 in random order,
+ * grayscale 0.2, no blur, CIFAR-10 normalisation (pass other `stats` for
+ * other data).
+ */
+export function simclrCifarRecipe(stats: ChannelStats = CIFAR10_STATS): ViewRecipe {
+  return {
+    crop: { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] },
+    flipProb: 0.5,
+    colorJitter: {
+      brightness: 0.4,
+      contrast: 0.4,
+      saturation: 0.4,
+      hue: 0.1,
+      prob: 0.8,
+      randomOrder: true,
+    },
+    grayscaleProb: 0.2,
+    blur: null,
+    normalize: { mean: [...stats.mean], std: [...stats.std] },
+  };
+}
+
+/** No augmentation, only normalisation: the view used for evaluation and feature extraction. */
+export function evalRecipe(stats: ChannelStats = CIFAR10_STATS): ViewRecipe {
+  return {
+    crop: null,
+    flipProb: 0,
+    colorJitter: null,
+    grayscaleProb: 0,
+    blur: null,
+    normalize: { mean: [...stats.mean], std: [...stats.std] },
+  };
+}
+
+/**
+ * One random view of every image of the batch.
+ * x: `[N,H,W,C]` float32 in [0,1] (not modified, not disposed);
+ * returns a new `[N,H,W,C]` float32 tensor.
+ */
+export function makeView(x: tf.Tensor4D, recipe: ViewRecipe, rng: Rng): tf.Tensor4D {
+  if (x.dtype !== "float32") {
+    throw new Error(
+      `views: expects float32 images in [0,1], got ${x.dtype}; convert with toFloatBatch()`,
+    );
+  }
+  const steps: Array<(t: tf.Tensor4D) => tf.Tensor4D> = [];
+  const { crop, colorJitter, blur, normalize } = recipe;
+  const [n, h, w] = x.shape;
+  if (crop) {
+    // Crop and flip in one crop-and-resize call (a flip is a crop with swapped columns).
+    steps.push((t) => {
+      const boxes = sampleCropBoxes(rng, n, h, w, crop);
+      const flips = recipe.flipProb > 0 ? sampleFlips(rng, n, recipe.flipProb) : undefined;
+      return applyCrops(t, boxes, [h, w], flips);
+    });
+  } else if (recipe.flipProb > 0) {
+    steps.push((t) => randomHorizontalFlip(t, rng, recipe.flipProb));
+  }
+  if (colorJitter) steps.push((t) => randomColorJitter(t, rng, colorJitter));
+  if (recipe.grayscaleProb > 0) steps.push((t) => randomGrayscale(t, rng, recipe.grayscaleProb));
+  if (blur) steps.push((t) => randomGaussianBlur(t, rng, blur));
+  if (normalize) steps.push((t) => normalizeChannels(t, normalize));
+  let cur = x;
+  for (const step of steps) {
+    const next = step(cur);
+    if (cur !== x) cur.dispose();
+    cur = next;
+  }
+  return cur === x ? x.clone() : cur;
+}
+
+/**
+ * Two independent random views of every image (the positive pairs of
+ * SimCLR / MoCo). Pass two recipes for asymmetric views (e.g. BYOL).
+ * x: `[N,H,W,C]` float32 in [0,1]; returns two new `[N,H,W,C]` float32 tensors.
+ */
+export function makeViewPair(
+  x: tf.Tensor4D,
+  recipe: ViewRecipe | readonly [ViewRecipe, ViewRecipe],
+  rng: Rng,
+): [tf.Tensor4D, tf.Tensor4D] {
+  const [r1, r2] = Array.isArray(recipe) ? recipe : [recipe, recipe];
+  return [makeView(x, r1 as ViewRecipe, rng), makeView(x, r2 as ViewRecipe, rng)];
+}

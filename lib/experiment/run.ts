@@ -1,0 +1,265 @@
+/**
+ * One experiment end to end: backend, data, method, training (resumable),
+ * evaluation (kNN, linear probe, optional fine-tuning) and the run record.
+ * The command line (`deno task train`), the notebooks and the ablation
+ * runner all call {@link runExperiment}.
+ *
+ * A run directory holds `config.json`, `run.json`, `metrics.jsonl`,
+ * `checkpoint/` and, once finished, `result.json`. Calling
+ * `runExperiment` again with the same config returns the stored result, or
+ * resumes the training from its checkpoint.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import * as tf from "../tfjs.ts";
+import { type BackendInfo, type BackendRequest, initBackend } from "../backend/select.ts";
+import { channelStats } from "../data/channel_stats.ts";
+import type { ImageDataset } from "../data/dataset.ts";
+import { loadDataset } from "../data/registry.ts";
+import { labelBudgetIndices, subsetSplit } from "../data/splits.ts";
+import { configHash, type ExperimentConfig, validateExperiment } from "../config/experiment.ts";
+import { buildMethod } from "../methods/all.ts";
+import { trainMethod } from "../train/trainer.ts";
+import {
+  appendJsonLine,
+  codeVersion,
+  readJsonIfExists,
+  type RunRecord,
+  writeJsonAtomic,
+} from "../train/run_record.ts";
+import { evaluateRepresentation } from "../eval/protocol.ts";
+import { finetune } from "../eval/finetune.ts";
+
+/** The result line of a run (also `result.json`). Accuracies are percentages. */
+export interface ExperimentResult {
+  method: string;
+  dataset: string;
+  datasetDisplayName: string;
+  synthetic: boolean;
+  seed: number;
+  configHash: string;
+  backend: string;
+  epochs: number;
+  trainImages: number;
+  finalLoss: number;
+  linearTop1: number;
+  linearTop5: number;
+  knnTop1: number;
+  knnTop5: number;
+  finetuneTop1?: number;
+  finetuneTop5?: number;
+  finetuneLabels?: number;
+  /** Training wall time across resumptions. */
+  trainSeconds: number;
+  evalSeconds: number;
+  /** Wall time of this invocation. */
+  seconds: number;
+  outDir: string;
+}
+
+/** Options of {@link runExperiment} that do not change the result. */
+export interface RunOptions {
+  /** Run directory (default `runs/<method>-<dataset>-s<seed>-<hash>`). */
+  outDir?: string;
+  /** Backend name or "auto" (default env KIT_BACKEND, else auto). */
+  backend?: BackendRequest;
+  threads?: number;
+  /** Folder with local dataset archives (default env KIT_DATA_DIR). */
+  dataDir?: string;
+  /** Start over even if the directory holds a checkpoint or a result. */
+  fresh?: boolean;
+  /** Polled between steps; true stops after a checkpoint. */
+  shouldStop?: () => boolean;
+  log?: (line: string) => void;
+  progress?: (line: string, final: boolean) => void;
+  /** A dataset already in memory (skips loading `cfg.data.dataset`). */
+  dataset?: ImageDataset;
+}
+
+/** Trains and evaluates `cfg` (see module docs). */
+export async function runExperiment(
+  cfg: ExperimentConfig,
+  opts: RunOptions = {},
+): Promise<ExperimentResult> {
+  const started = performance.now();
+  const log = opts.log ?? ((l: string) => console.error(l));
+  validateExperiment(cfg);
+  const hash = await configHash(cfg);
+  const outDir = opts.outDir ??
+    join("runs", `${cfg.method}-${cfg.data.dataset}-s${cfg.seed}-${hash}`);
+  const paths = {
+    config: join(outDir, "config.json"),
+    run: join(outDir, "run.json"),
+    metrics: join(outDir, "metrics.jsonl"),
+    result: join(outDir, "result.json"),
+    checkpoint: join(outDir, "checkpoint"),
+  };
+  if (opts.fresh) await Deno.remove(outDir, { recursive: true }).catch(() => {});
+  const previous = await readJsonIfExists<ExperimentResult>(paths.result);
+  if (previous && previous.configHash === hash) {
+    log(
+      `${outDir}: finished earlier with this config; returning the stored result (--fresh reruns it)`,
+    );
+    return previous;
+  }
+  const storedConfig = await readJsonIfExists<ExperimentConfig>(paths.config);
+  if (storedConfig && (await configHash(storedConfig)) !== hash) {
+    throw new Error(
+      `${outDir} belongs to a run with a different configuration; choose another --out, ` +
+        `or pass --fresh to overwrite it`,
+    );
+  }
+
+  const backend: BackendInfo = await initBackend({
+    backend: opts.backend,
+    threads: opts.threads,
+    log,
+  });
+  const dataset = opts.dataset ?? await loadDataset(cfg.data.dataset, {
+    dataDir: opts.dataDir,
+    trainSize: cfg.data.trainSize,
+    testSize: cfg.data.testSize,
+    seed: 0,
+    onProgress: log,
+  });
+  const [h, w, c] = dataset.imageShape;
+  const stats = channelStats(dataset.train, c);
+  log(
+    `${dataset.displayName}${
+      dataset.synthetic ? " [SYNTHETIC]" : ""
+    }: ${dataset.train.count} train / ` +
+      `${dataset.test.count} test images of ${h}x${w}x${c}; backend ${backend.name}`,
+  );
+
+  const code = await codeVersion();
+  const record: RunRecord = {
+    status: "running",
+    method: cfg.method,
+    configHash: hash,
+    backend: { ...backend },
+    dataset: {
+      name: dataset.name,
+      displayName: dataset.displayName,
+      synthetic: dataset.synthetic,
+      source: dataset.source,
+      train: dataset.train.count,
+      test: dataset.test.count,
+      imageShape: dataset.imageShape,
+    },
+    code,
+    host: { os: Deno.build.os, arch: Deno.build.arch, cpus: navigator.hardwareConcurrency },
+    startedAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    timings: {},
+  };
+  await writeJsonAtomic(paths.config, cfg);
+  await writeJsonAtomic(paths.run, record);
+
+  const method = buildMethod(cfg, {
+    imageShape: dataset.imageShape,
+    stats,
+    numClasses: dataset.classes.length,
+  });
+  const finish = async (status: RunRecord["status"], error?: string) => {
+    record.status = status;
+    record.updatedAt = new Date().toISOString();
+    if (error) record.error = error;
+    await writeJsonAtomic(paths.run, record);
+  };
+  try {
+    const summary = await trainMethod({
+      method,
+      config: cfg,
+      configHash: hash,
+      train: dataset.train,
+      imageShape: dataset.imageShape,
+      checkpointDir: paths.checkpoint,
+      shouldStop: opts.shouldStop,
+      syncEvery: backend.name === "webgpu" ? 20 : 1,
+      log,
+      progress: opts.progress,
+      onEpoch: (rec) => appendJsonLine(paths.metrics, rec),
+    });
+    record.timings.trainSeconds = summary.trainSeconds;
+
+    const evalStart = performance.now();
+    log(`evaluating: kNN (k=${cfg.eval.knnK}) and linear probe (${cfg.eval.linearEpochs} epochs)`);
+    const evalTrain = cfg.eval.trainSize && cfg.eval.trainSize < dataset.train.count
+      ? subsetSplit(
+        dataset.train,
+        labelBudgetIndices(dataset.train.labels, dataset.classes.length, {
+          total: cfg.eval.trainSize - (cfg.eval.trainSize % dataset.classes.length),
+        }, cfg.seed),
+      )
+      : dataset.train;
+    const rep = await evaluateRepresentation({
+      encode: (x) => method.encoder.embed(x, { training: false }),
+      train: evalTrain,
+      test: dataset.test,
+      imageShape: dataset.imageShape,
+      numClasses: dataset.classes.length,
+      stats,
+      knnK: cfg.eval.knnK,
+      knnTemperature: cfg.eval.knnTemperature,
+      linearEpochs: cfg.eval.linearEpochs,
+      seed: cfg.seed,
+    });
+    let ft: Awaited<ReturnType<typeof finetune>> | undefined;
+    if (cfg.eval.finetuneLabels) {
+      const idx = labelBudgetIndices(dataset.train.labels, dataset.classes.length, {
+        total: cfg.eval.finetuneLabels,
+      }, cfg.seed);
+      log(`fine-tuning with ${idx.length} labels for ${cfg.eval.finetuneEpochs} epochs`);
+      ft = await finetune({
+        encoder: cfg.encoder,
+        weights: method.state() as Map<string, tf.Tensor>,
+        train: subsetSplit(dataset.train, idx),
+        test: dataset.test,
+        imageShape: dataset.imageShape,
+        numClasses: dataset.classes.length,
+        stats,
+        epochs: cfg.eval.finetuneEpochs,
+        batchSize: Math.min(cfg.optim.batchSize, idx.length),
+        seed: cfg.seed,
+        log,
+      });
+    }
+    const evalSeconds = (performance.now() - evalStart) / 1000;
+    record.timings.evalSeconds = evalSeconds;
+    const pct = (v: number) => Math.round(v * 10000) / 100;
+    const result: ExperimentResult = {
+      method: cfg.method,
+      dataset: dataset.name,
+      datasetDisplayName: dataset.displayName,
+      synthetic: dataset.synthetic,
+      seed: cfg.seed,
+      configHash: hash,
+      backend: backend.name,
+      epochs: cfg.optim.epochs,
+      trainImages: dataset.train.count,
+      finalLoss: summary.history.at(-1)?.loss ?? NaN,
+      linearTop1: pct(rep.linearTop1),
+      linearTop5: pct(rep.linearTop5),
+      knnTop1: pct(rep.knnTop1),
+      knnTop5: pct(rep.knnTop5),
+      ...(ft
+        ? { finetuneTop1: pct(ft.top1), finetuneTop5: pct(ft.top5), finetuneLabels: ft.labels }
+        : {}),
+      trainSeconds: Math.round(summary.trainSeconds * 10) / 10,
+      evalSeconds: Math.round(evalSeconds * 10) / 10,
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+      outDir,
+    };
+    await writeJsonAtomic(paths.result, result);
+    record.timings.seconds = result.seconds;
+    await finish("finished");
+    return result;
+  } catch (err) {
+    const e = err as Error;
+    await finish(e.name === "TrainingInterruptedError" ? "interrupted" : "failed", e.message);
+    throw err;
+  } finally {
+    method.dispose();
+  }
+}

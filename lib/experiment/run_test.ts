@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
+import { generateSynthetic } from "../data/synthetic.ts";
+import { runExperiment } from "./run.ts";
+import type { RunRecord } from "../train/run_record.ts";
+
+function tinyConfig(): ExperimentConfig {
+  const cfg = defaultExperiment();
+  cfg.data = { dataset: "synthetic", trainSize: 64, testSize: 40 };
+  cfg.encoder = {
+    backbone: { type: "resnet", blocks: [1], width: 4 },
+    neck: { type: "gap" },
+    head: { type: "projection", hidden: 16, out: 8 },
+  };
+  cfg.optim = { ...cfg.optim, batchSize: 16, epochs: 2, warmupEpochs: 0 };
+  cfg.eval = { ...cfg.eval, linearEpochs: 3, finetuneLabels: 20, finetuneEpochs: 1 };
+  return cfg;
+}
+
+const quiet = { log: () => {}, progress: () => {}, backend: "wasm" as const, threads: 1 };
+
+Deno.test("runExperiment writes config, run record, metrics and result, and reuses a finished run", async () => {
+  const out = await Deno.makeTempDir();
+  const cfg = tinyConfig();
+  const result = await runExperiment(cfg, { ...quiet, outDir: out });
+  for (const k of ["linearTop1", "linearTop5", "knnTop1", "knnTop5", "finetuneTop1"] as const) {
+    const v = result[k]!;
+    assert.ok(v >= 0 && v <= 100, `${k} = ${v}`);
+  }
+  assert.equal(result.backend, "wasm");
+  assert.equal(result.synthetic, true);
+  assert.equal(result.finetuneLabels, 20);
+
+  const record = JSON.parse(await Deno.readTextFile(join(out, "run.json"))) as RunRecord;
+  assert.equal(record.status, "finished");
+  assert.equal(record.dataset.synthetic, true);
+  assert.equal(record.backend.name, "wasm");
+  assert.ok(record.code.commit.length > 0);
+  assert.ok(record.timings.trainSeconds > 0);
+  const lines = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
+  assert.equal(lines.length, 2);
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(join(out, "config.json"))), cfg);
+
+  const again = await runExperiment(cfg, { ...quiet, outDir: out });
+  assert.deepEqual(again, result);
+
+  const other = { ...tinyConfig(), seed: 5 };
+  await assert.rejects(
+    runExperiment(other, { ...quiet, outDir: out }),
+    /different configuration.*--fresh/,
+  );
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("runExperiment accepts a dataset in memory and rejects bad configs before training", async () => {
+  const out = await Deno.makeTempDir();
+  const bad = tinyConfig();
+  bad.optim.batchSize = 1;
+  await assert.rejects(runExperiment(bad, { ...quiet, outDir: out }), /batchSize.*at least 2/);
+  const cfg = tinyConfig();
+  cfg.eval.finetuneLabels = undefined;
+  const dataset = generateSynthetic({ trainSize: 48, testSize: 20, seed: 9 });
+  const r = await runExperiment(cfg, { ...quiet, outDir: out, dataset });
+  assert.equal(r.trainImages, 48);
+  assert.equal(r.finetuneTop1, undefined);
+  await Deno.remove(out, { recursive: true });
+});

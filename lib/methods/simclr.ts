@@ -1,0 +1,70 @@
+/**
+ * SimCLR (Chen et al. 2020): two augmented views of each image through one
+ * encoder + projection head, NT-Xent loss over the 2N views of the batch.
+ * It is also S-MAG's contrastive core (F1) without masks and gating.
+ *
+ * Options (`methodOptions`):
+ * - `temperature` (0.5): NT-Xent temperature tau (SimCLR CIFAR setting).
+ *
+ * @module
+ */
+import * as tf from "../tfjs.ts";
+import { makeViewPair, simclrCifarRecipe } from "../augment/views.ts";
+import { ntXent } from "../losses/nt_xent.ts";
+import { ParamStore } from "../nn/params.ts";
+import { buildEncoder, type Encoder } from "../models/encoder.ts";
+import type { Method, StepInput, StepLoss } from "./method.ts";
+import { type MethodContext, registerMethod } from "./registry.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
+
+/** The SimCLR method (see module docs). */
+export class SimClr implements Method {
+  readonly name = "simclr";
+  readonly encoder: Encoder;
+  readonly temperature: number;
+  readonly #store: ParamStore;
+  readonly #recipe;
+
+  constructor(cfg: ExperimentConfig, ctx: MethodContext) {
+    const temperature = Number(cfg.methodOptions.temperature);
+    if (!(temperature > 0)) {
+      throw new Error(`simclr: temperature must be > 0, got ${cfg.methodOptions.temperature}`);
+    }
+    this.temperature = temperature;
+    this.#store = new ParamStore(cfg.seed);
+    this.encoder = buildEncoder(this.#store, cfg.encoder);
+    this.#recipe = simclrCifarRecipe(ctx.stats);
+  }
+
+  params(): Map<string, tf.Variable> {
+    return this.#store.params();
+  }
+
+  state(): Map<string, tf.Variable> {
+    return this.#store.allVariables();
+  }
+
+  prepare(input: StepInput): tf.Tensor[] {
+    return makeViewPair(input.images, this.#recipe, input.rng);
+  }
+
+  loss(inputs: tf.Tensor[]): StepLoss {
+    const [v1, v2] = inputs as tf.Tensor4D[];
+    // Both views in one forward pass: batch-norm statistics cover all 2N views.
+    const z = this.encoder.project(tf.concat([v1, v2], 0), { training: true });
+    const n = v1.shape[0];
+    const [z1, z2] = tf.split(z, [n, n], 0) as tf.Tensor2D[];
+    return { loss: ntXent(z1, z2, this.temperature) };
+  }
+
+  dispose(): void {
+    this.#store.dispose();
+  }
+}
+
+registerMethod({
+  name: "simclr",
+  description: "SimCLR: two augmented views, NT-Xent over the batch (S-MAG F1 without masks)",
+  defaults: { temperature: 0.5 },
+  build: (cfg, ctx) => new SimClr(cfg, ctx),
+});

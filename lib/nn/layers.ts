@@ -1,0 +1,168 @@
+/**
+ * Elementary layers over a {@link ParamStore}: convolution, batch norm and
+ * linear. Each is a small class whose `apply` is a pure tfjs computation, so
+ * it can be differentiated with `tf.variableGrads` and wrapped in `tf.tidy`.
+ *
+ * Shape conventions: images/feature maps are NHWC float32, kernels HWIO,
+ * dense weights `[in, out]`.
+ *
+ * @module
+ */
+import * as tf from "../tfjs.ts";
+import { fanInUniform, heNormal, ParamStore } from "./params.ts";
+
+/** Forward-pass context shared by all layers. */
+export interface ForwardContext {
+  /** Training mode: batch statistics in batch norm and running-stat updates. */
+  training: boolean;
+}
+
+/** 2-D convolution without bias (batch norm follows it in every block here). */
+export class Conv2d {
+  readonly kernel: tf.Variable;
+  readonly stride: number;
+  readonly padding: "same" | "valid";
+
+  /**
+   * @param store where the HWIO kernel is registered as `${name}.kernel`.
+   * @param size square kernel side.
+   */
+  constructor(
+    store: ParamStore,
+    name: string,
+    opts: {
+      inChannels: number;
+      outChannels: number;
+      size: number;
+      stride?: number;
+      padding?: "same" | "valid";
+    },
+  ) {
+    const { inChannels, outChannels, size } = opts;
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? "same";
+    // Kaiming normal, fan_out mode (as torchvision's ResNet).
+    this.kernel = store.param(
+      `${name}.kernel`,
+      [size, size, inChannels, outChannels],
+      heNormal(size * size * outChannels),
+    );
+  }
+
+  /** x: [N,H,W,Cin] -> [N,H/stride,W/stride,Cout]. */
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, this.padding);
+  }
+
+  /** Multiply-adds per image for an input of spatial size h x w. */
+  macs(h: number, w: number): number {
+    const [k1, k2, cin, cout] = this.kernel.shape;
+    const ho = this.padding === "same"
+      ? Math.ceil(h / this.stride)
+      : Math.ceil((h - k1 + 1) / this.stride);
+    const wo = this.padding === "same"
+      ? Math.ceil(w / this.stride)
+      : Math.ceil((w - k2 + 1) / this.stride);
+    return ho * wo * k1 * k2 * cin * cout;
+  }
+}
+
+/**
+ * Batch normalisation over all axes but the last (works for NHWC maps and
+ * [N,C] vectors). In training it normalises with batch statistics and moves
+ * the running statistics by `momentum` (PyTorch convention: new = (1-m) old + m batch).
+ */
+export class BatchNorm {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly momentum: number;
+  readonly eps: number;
+  readonly affine: boolean;
+
+  /** @param channels size of the last axis. */
+  constructor(
+    store: ParamStore,
+    name: string,
+    channels: number,
+    opts: { momentum?: number; eps?: number; zeroInitGamma?: boolean; affine?: boolean } = {},
+  ) {
+    this.momentum = opts.momentum ?? 0.1;
+    this.eps = opts.eps ?? 1e-5;
+    this.affine = opts.affine ?? true;
+    this.gamma = store.param(`${name}.gamma`, [channels], {
+      kind: opts.zeroInitGamma ? "zeros" : "ones",
+    });
+    this.beta = store.param(`${name}.beta`, [channels], { kind: "zeros" });
+    this.runningMean = store.buffer(`${name}.running_mean`, [channels], { kind: "zeros" });
+    this.runningVar = store.buffer(`${name}.running_var`, [channels], { kind: "ones" });
+  }
+
+  /** Normalises x (any rank >= 2, channels last). */
+  apply<T extends tf.Tensor>(x: T, ctx: ForwardContext): T {
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    if (ctx.training) {
+      const m = tf.moments(x, axes);
+      mean = m.mean;
+      variance = m.variance;
+      const n = axes.reduce((acc, a) => acc * x.shape[a], 1);
+      const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+      // Running statistics never feed the training loss, so no gradient flows through them.
+      const mom = this.momentum;
+      this.runningMean.assign(
+        tf.add(tf.mul(this.runningMean, 1 - mom), tf.mul(mean, mom)),
+      );
+      this.runningVar.assign(
+        tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(unbiased, mom)),
+      );
+    } else {
+      mean = this.runningMean;
+      variance = this.runningVar;
+    }
+    // y = (x - mean) * (gamma / sqrt(var + eps)) + beta, folded into one scale/shift.
+    const scale = this.affine
+      ? tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.eps)))
+      : tf.rsqrt(tf.add(variance, this.eps));
+    const shift = this.affine
+      ? tf.sub(this.beta, tf.mul(mean, scale))
+      : tf.neg(tf.mul(mean, scale));
+    return tf.add(tf.mul(x, scale), shift) as T;
+  }
+}
+
+/** Fully connected layer `y = x W + b`, x: [N, in] -> [N, out]. */
+export class Linear {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | undefined;
+
+  constructor(
+    store: ParamStore,
+    name: string,
+    opts: { inFeatures: number; outFeatures: number; bias?: boolean },
+  ) {
+    const { inFeatures, outFeatures } = opts;
+    this.weight = store.param(
+      `${name}.weight`,
+      [inFeatures, outFeatures],
+      fanInUniform(inFeatures),
+    );
+    this.bias = (opts.bias ?? true)
+      ? store.param(`${name}.bias`, [outFeatures], fanInUniform(inFeatures))
+      : undefined;
+  }
+
+  /** x: [N, in] -> [N, out]. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const y: tf.Tensor2D = tf.matMul(x, this.weight as tf.Tensor2D);
+    return this.bias ? tf.add<tf.Tensor2D>(y, this.bias) : y;
+  }
+
+  /** Multiply-adds per row. */
+  macs(): number {
+    const [fanIn, fanOut] = this.weight.shape as [number, number];
+    return fanIn * fanOut;
+  }
+}

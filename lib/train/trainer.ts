@@ -1,0 +1,344 @@
+/**
+ * The training loop shared by every method: seeded data order, views and
+ * masks per step, AdamW with warm-up + cosine, atomic checkpoints that a
+ * killed run resumes from, a hard stop on a non-finite loss, and progress
+ * with an ETA.
+ *
+ * Losses are accumulated on the device and read back asynchronously every
+ * `syncEvery` steps (never with a synchronous read), so the loop suits GPU
+ * backends too.
+ *
+ * @module
+ */
+import * as tf from "../tfjs.ts";
+import type { ImageSplit } from "../data/dataset.ts";
+import { toFloatBatch } from "../augment/float_batch.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
+import { peakLr } from "../config/experiment.ts";
+import { valueAndGrads } from "../nn/params.ts";
+import { AdamW } from "../optim/adamw.ts";
+import { warmupCosine } from "../optim/schedule.ts";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import type { Method } from "../methods/method.ts";
+import { ProgressReporter } from "./progress.ts";
+import { epochRng, stepRng } from "./step_rng.ts";
+
+/** One line of `metrics.jsonl`: the mean loss and speed of one epoch. */
+export interface EpochRecord {
+  epoch: number;
+  /** Global optimizer steps done at the end of this epoch. */
+  step: number;
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  /** Learning rate at the last step of the epoch. */
+  lr: number;
+  /** Training images per second in this epoch. */
+  imagesPerSecond: number;
+  /** Wall time of the epoch. */
+  seconds: number;
+  /** Means of the method's extra metrics over the epoch. */
+  metrics: Record<string, number>;
+}
+
+/** Where training stands; stored in every checkpoint. */
+export interface TrainProgress {
+  epoch: number;
+  /** Steps already done inside `epoch`. */
+  stepInEpoch: number;
+  globalStep: number;
+  /** Training seconds spent so far, across resumptions. */
+  trainSeconds: number;
+  history: EpochRecord[];
+  /** Hash of the config that wrote the checkpoint. */
+  configHash: string;
+}
+
+/** Raised when the loss becomes NaN or infinite; the last good checkpoint is kept. */
+export class NonFiniteLossError extends Error {
+  constructor(readonly step: number, readonly value: number) {
+    super(
+      `training loss became ${value} at step ${step}; the run stopped and the last good ` +
+        `checkpoint was kept. Lower the learning rate (--lr) or check the input data, then ` +
+        `start again with --fresh (or another --out)`,
+    );
+    this.name = "NonFiniteLossError";
+  }
+}
+
+/** Raised when a stop was requested (SIGINT/SIGTERM); a checkpoint was written first. */
+export class TrainingInterruptedError extends Error {
+  constructor(readonly step: number) {
+    super(
+      `training interrupted at step ${step}; checkpoint saved, rerun the same command to resume`,
+    );
+    this.name = "TrainingInterruptedError";
+  }
+}
+
+/** Inputs of {@link trainMethod}. */
+export interface TrainOptions {
+  method: Method;
+  config: ExperimentConfig;
+  /** Hash of `config` (checkpoints written under another config are refused). */
+  configHash: string;
+  train: ImageSplit;
+  imageShape: [number, number, number];
+  /** Directory of the run's checkpoint (created when missing). */
+  checkpointDir: string;
+  /** Resume from a checkpoint in `checkpointDir` when there is one (default true). */
+  resume?: boolean;
+  /** Seconds between mid-epoch checkpoints (default 300); one is always written per epoch. */
+  checkpointEverySeconds?: number;
+  /** Steps between asynchronous loss reads (default 1; raise it on GPU backends). */
+  syncEvery?: number;
+  /** Returns true when the run should stop at the next step boundary (after checkpointing). */
+  shouldStop?: () => boolean;
+  /** Called after every epoch (e.g. to append to metrics.jsonl). */
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /** Log sink for messages (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress sink (default: stderr, in place on a TTY). */
+  progress?: (line: string, final: boolean) => void;
+}
+
+/** Outcome of a finished training. */
+export interface TrainSummary {
+  history: EpochRecord[];
+  globalStep: number;
+  trainSeconds: number;
+  /** True when the run continued from a checkpoint. */
+  resumed: boolean;
+}
+
+/** Batches per epoch (the last incomplete batch is dropped, as contrastive losses need full batches). */
+export function stepsPerEpoch(trainCount: number, batchSize: number): number {
+  const steps = Math.floor(trainCount / batchSize);
+  if (steps < 1) {
+    throw new Error(
+      `the training split has ${trainCount} images, fewer than one batch of ${batchSize}; ` +
+        `lower --batch-size or raise --train-size`,
+    );
+  }
+  return steps;
+}
+
+/** Runs (or resumes) the training of `method`; see {@link TrainOptions}. */
+export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
+  const { method, config, train, imageShape } = opts;
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const { batchSize, epochs } = config.optim;
+  const perEpoch = stepsPerEpoch(train.count, batchSize);
+  const totalSteps = perEpoch * epochs;
+  const peak = peakLr(config.optim);
+  const warmupSteps = Math.round(config.optim.warmupEpochs * perEpoch);
+  const schedule = warmupCosine({
+    baseLr: peak,
+    warmupSteps: Math.min(warmupSteps, totalSteps - 1),
+    totalSteps,
+    minLr: peak * config.optim.minLrRatio,
+  });
+  const params = method.params();
+  const optimizer = new AdamW({ lr: peak, weightDecay: config.optim.weightDecay });
+  const syncEvery = Math.max(1, opts.syncEvery ?? 1);
+  const checkpointEveryMs = (opts.checkpointEverySeconds ?? 300) * 1000;
+
+  let progress: TrainProgress = {
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    trainSeconds: 0,
+    history: [],
+    configHash: opts.configHash,
+  };
+  let resumed = false;
+  if (opts.resume ?? true) {
+    const ckpt = await loadCheckpoint(opts.checkpointDir);
+    if (ckpt) {
+      const meta = ckpt.meta as unknown as TrainProgress;
+      if (meta.configHash !== opts.configHash) {
+        tf.dispose([...ckpt.tensors.values()]);
+        throw new Error(
+          `${opts.checkpointDir} holds a checkpoint of a different configuration ` +
+            `(hash ${meta.configHash}, this run ${opts.configHash}); use another --out directory, ` +
+            `or --fresh to overwrite it`,
+        );
+      }
+      restoreState(method, optimizer, ckpt.tensors);
+      tf.dispose([...ckpt.tensors.values()]);
+      progress = meta;
+      resumed = true;
+      log(
+        `resumed from ${opts.checkpointDir} at epoch ${meta.epoch}, step ${meta.globalStep}/${totalSteps}`,
+      );
+    }
+  }
+
+  const runStart = performance.now();
+  const secondsBefore = progress.trainSeconds;
+  const save = async () => {
+    progress.trainSeconds = secondsBefore + (performance.now() - runStart) / 1000;
+    const tensors = new Map<string, tf.Tensor>(
+      [...method.state()].map(([k, v]) => [`model/${k}`, v]),
+    );
+    const optimState = optimizer.state(); // copies, owned here
+    for (const [k, v] of optimState) tensors.set(`optim/${k}`, v);
+    try {
+      await saveCheckpoint(opts.checkpointDir, {
+        tensors,
+        meta: progress as unknown as Record<string, unknown>,
+      });
+    } finally {
+      tf.dispose([...optimState.values()]);
+    }
+  };
+
+  const reporter = new ProgressReporter({
+    total: totalSteps,
+    label: `[${method.name}]`,
+    doneAtStart: progress.globalStep,
+    write: opts.progress,
+  });
+  let lastCheckpoint = performance.now();
+
+  while (progress.epoch < epochs) {
+    const epoch = progress.epoch;
+    const order = epochRng(config.seed, epoch).permutation(train.count);
+    const epochStart = performance.now();
+    let lossSum = 0;
+    let lossCount = 0;
+    const metricSums: Record<string, number> = {};
+    let pending: { loss: tf.Scalar; metrics: Record<string, tf.Scalar>; count: number } | null =
+      null;
+    let lr = schedule(progress.globalStep);
+    const stepsThisRun = perEpoch - progress.stepInEpoch;
+
+    const drain = async () => {
+      if (!pending) return;
+      const { loss, metrics, count } = pending;
+      pending = null;
+      const total = (await loss.data())[0];
+      loss.dispose();
+      if (!Number.isFinite(total)) throw new NonFiniteLossError(progress.globalStep - 1, total);
+      lossSum += total;
+      lossCount += count;
+      for (const [k, t] of Object.entries(metrics)) {
+        metricSums[k] = (metricSums[k] ?? 0) + (await t.data())[0];
+        t.dispose();
+      }
+    };
+
+    for (let s = progress.stepInEpoch; s < perEpoch; s++) {
+      const idx = order.subarray(s * batchSize, (s + 1) * batchSize);
+      lr = schedule(progress.globalStep);
+      const images = toFloatBatch(train, idx, imageShape);
+      const labels = tf.tensor1d(Int32Array.from(idx, (i) => train.labels[i]), "int32");
+      const input = {
+        images,
+        labels,
+        rng: stepRng(config.seed, epoch, s),
+        step: progress.globalStep,
+        epoch,
+      };
+      const inputs = method.prepare(input);
+      let stepMetrics: Record<string, tf.Scalar> = {};
+      const { value, grads } = valueAndGrads(() => {
+        const out = method.loss(inputs, input);
+        stepMetrics = Object.fromEntries(
+          Object.entries(out.metrics ?? {}).map(([k, t]) => [k, tf.keep(t)]),
+        );
+        return out.loss;
+      }, params);
+      optimizer.step(grads, params, lr);
+      method.afterStep?.(inputs, input);
+      tf.dispose([...grads.values(), ...inputs, images, labels]);
+
+      // Accumulate on the device; read back every `syncEvery` steps.
+      if (pending) {
+        const p: { loss: tf.Scalar; metrics: Record<string, tf.Scalar>; count: number } = pending;
+        const sum = tf.add(p.loss, value) as tf.Scalar;
+        p.loss.dispose();
+        value.dispose();
+        p.loss = sum;
+        for (const [k, t] of Object.entries(stepMetrics)) {
+          const prev = p.metrics[k];
+          p.metrics[k] = prev ? tf.add(prev, t) as tf.Scalar : t;
+          if (prev) {
+            prev.dispose();
+            t.dispose();
+          }
+        }
+        p.count++;
+      } else {
+        pending = { loss: value, metrics: stepMetrics, count: 1 };
+      }
+      progress.globalStep++;
+      progress.stepInEpoch = s + 1;
+      const stopping = opts.shouldStop?.() ?? false;
+      const checkpointDue = performance.now() - lastCheckpoint > checkpointEveryMs;
+      if ((pending?.count ?? 0) >= syncEvery || s === perEpoch - 1 || stopping || checkpointDue) {
+        await drain();
+        const seen = s + 1 - (perEpoch - stepsThisRun);
+        const ips = (seen * batchSize) / ((performance.now() - epochStart) / 1000);
+        reporter.update(
+          progress.globalStep,
+          `epoch ${epoch + 1}/${epochs} loss ${(lossSum / Math.max(lossCount, 1)).toFixed(4)} ` +
+            `lr ${lr.toExponential(2)} ${ips.toFixed(0)} img/s`,
+          s === perEpoch - 1,
+        );
+      }
+      if ((stopping || checkpointDue) && s < perEpoch - 1) {
+        await save();
+        lastCheckpoint = performance.now();
+        if (stopping) throw new TrainingInterruptedError(progress.globalStep);
+      }
+    }
+    await drain();
+    const seconds = (performance.now() - epochStart) / 1000;
+    const record: EpochRecord = {
+      epoch,
+      step: progress.globalStep,
+      loss: lossSum / Math.max(lossCount, 1),
+      lr,
+      imagesPerSecond: (stepsThisRun * batchSize) / seconds,
+      seconds,
+      metrics: Object.fromEntries(
+        Object.entries(metricSums).map(([k, v]) => [k, v / Math.max(lossCount, 1)]),
+      ),
+    };
+    progress.history.push(record);
+    progress.epoch = epoch + 1;
+    progress.stepInEpoch = 0;
+    await save();
+    lastCheckpoint = performance.now();
+    await opts.onEpoch?.(record);
+    if (opts.shouldStop?.() && progress.epoch < epochs) {
+      throw new TrainingInterruptedError(progress.globalStep);
+    }
+  }
+  progress.trainSeconds = secondsBefore + (performance.now() - runStart) / 1000;
+  return {
+    history: progress.history,
+    globalStep: progress.globalStep,
+    trainSeconds: progress.trainSeconds,
+    resumed,
+  };
+}
+
+function restoreState(method: Method, optimizer: AdamW, tensors: Map<string, tf.Tensor>): void {
+  const model = new Map<string, tf.Tensor>();
+  const optim = new Map<string, tf.Tensor>();
+  for (const [k, v] of tensors) {
+    if (k.startsWith("model/")) model.set(k.slice(6), v);
+    else if (k.startsWith("optim/")) optim.set(k.slice(6), v);
+  }
+  for (const [name, variable] of method.state()) {
+    const t = model.get(name);
+    if (!t) {
+      throw new Error(
+        `checkpoint lacks "${name}": it was written by a different model; use another --out or --fresh`,
+      );
+    }
+    variable.assign(t);
+  }
+  optimizer.loadState(optim);
+}
