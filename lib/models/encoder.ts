@@ -20,6 +20,9 @@ import type { ForwardContext } from "../nn/layers.ts";
 import type { ParamStore } from "../nn/params.ts";
 import { CifarResNet } from "./resnet.ts";
 import { GlobalAvgPool } from "./global_avg_pool.ts";
+import { AttentionPool } from "./attention_pool.ts";
+import { GatedAttentionPool } from "./gated_attention_pool.ts";
+import { Hsagm } from "./hsagm.ts";
 import { ProjectionHead } from "./projection_head.ts";
 import type { Backbone, Head, Neck } from "./parts.ts";
 
@@ -58,6 +61,9 @@ const backbones = new Map<string, BackboneBuilder>([
 ]);
 const necks = new Map<string, NeckBuilder>([
   ["gap", (_store, _name, _cfg, channels) => new GlobalAvgPool(channels)],
+  ["sam", (store, name, cfg, channels) => new AttentionPool(store, name, channels, cfg as never)],
+  ["gam", (s, name, cfg, channels) => new GatedAttentionPool(s, name, channels, cfg as never)],
+  ["hsagm", (store, name, cfg, channels) => new Hsagm(store, name, channels, cfg as never)],
 ]);
 const heads = new Map<string, HeadBuilder>([
   [
