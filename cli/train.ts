@@ -44,7 +44,8 @@ Usage: deno task train --method <name> [options]
   --seed <n>               seed (default 0)
   --linear-epochs <n>      linear-probe epochs (default 30)
   --eval-train-size <n>    train images used by kNN / linear probe (default: all used for training)
-  --finetune-labels <n>    also fine-tune with a class-balanced label budget of n images
+  --finetune-labels <n|p%> also fine-tune with a class-balanced label budget: n images
+                           (4000 for CIFAR-10, 1000 for SVHN) or p% of each class (1%, 10%)
   --finetune-epochs <n>    fine-tuning epochs (default 10)
   --backend <name>         auto | tensorflow | webgpu | wasm | cpu (default auto, or env KIT_BACKEND)
   --threads <n>            CPU threads for the backend
@@ -164,8 +165,12 @@ for (const kv of values.option ?? []) {
 cfg.eval.linearEpochs = num("linear-epochs", values["linear-epochs"], true) ??
   cfg.eval.linearEpochs;
 cfg.eval.trainSize = num("eval-train-size", values["eval-train-size"], true) ?? cfg.eval.trainSize;
-cfg.eval.finetuneLabels = num("finetune-labels", values["finetune-labels"], true) ??
-  cfg.eval.finetuneLabels;
+const budget = values["finetune-labels"];
+if (budget?.endsWith("%")) {
+  cfg.eval.finetuneFraction = num("finetune-labels", budget.slice(0, -1))! / 100;
+} else {
+  cfg.eval.finetuneLabels = num("finetune-labels", budget, true) ?? cfg.eval.finetuneLabels;
+}
 cfg.eval.finetuneEpochs = num("finetune-epochs", values["finetune-epochs"], true) ??
   cfg.eval.finetuneEpochs;
 

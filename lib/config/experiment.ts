@@ -36,8 +36,10 @@ export interface EvalConfig {
   linearEpochs: number;
   /** Train images used to fit kNN/linear probe (all when unset). */
   trainSize?: number;
-  /** Labelled images for fine-tuning (label budget); no fine-tuning when unset. */
+  /** Labelled images for fine-tuning (label budget, balanced per class); e.g. 4000 for CIFAR-10. */
   finetuneLabels?: number;
+  /** Label budget as a fraction of each class instead (0.01 = 1%, 0.1 = 10%). */
+  finetuneFraction?: number;
   /** Fine-tuning epochs. */
   finetuneEpochs: number;
 }
@@ -98,6 +100,13 @@ export function validateExperiment(cfg: ExperimentConfig): void {
   positiveInt(cfg.data.trainSize, "data.trainSize (--train-size)");
   positiveInt(cfg.data.testSize, "data.testSize (--test-size)");
   positiveInt(cfg.eval.finetuneLabels, "eval.finetuneLabels (--finetune-labels)");
+  const frac = cfg.eval.finetuneFraction;
+  if (frac !== undefined && !(frac > 0 && frac <= 1)) {
+    throw new Error(`eval.finetuneFraction (--finetune-labels N%) must be in (0, 1], got ${frac}`);
+  }
+  if (frac !== undefined && cfg.eval.finetuneLabels !== undefined) {
+    throw new Error("give the fine-tuning label budget as a count or as a fraction, not both");
+  }
   if (cfg.optim.batchSize < 2) {
     throw new Error("optim.batchSize (--batch-size) must be at least 2 for contrastive losses");
   }

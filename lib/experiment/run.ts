@@ -206,10 +206,16 @@ export async function runExperiment(
       seed: cfg.seed,
     });
     let ft: Awaited<ReturnType<typeof finetune>> | undefined;
-    if (cfg.eval.finetuneLabels) {
-      const idx = labelBudgetIndices(dataset.train.labels, dataset.classes.length, {
-        total: cfg.eval.finetuneLabels,
-      }, cfg.seed);
+    if (cfg.eval.finetuneLabels || cfg.eval.finetuneFraction) {
+      const budget = cfg.eval.finetuneFraction
+        ? { fraction: cfg.eval.finetuneFraction }
+        : { total: cfg.eval.finetuneLabels! };
+      const idx = labelBudgetIndices(
+        dataset.train.labels,
+        dataset.classes.length,
+        budget,
+        cfg.seed,
+      );
       log(`fine-tuning with ${idx.length} labels for ${cfg.eval.finetuneEpochs} epochs`);
       ft = await finetune({
         encoder: cfg.encoder,
