@@ -1,0 +1,118 @@
+/**
+ * `deno task notebooks`: executes the notebooks headless with the Deno
+ * Jupyter kernel and fails (exit 1, naming notebook and cell) on any cell error.
+ *
+ * ```
+ * deno task notebooks                         # all notebooks/*.ipynb, profile quick (tiny under CI)
+ * deno task notebooks --profile tiny 00_quickstart
+ * deno task notebooks --inplace               # write outputs into the notebooks themselves
+ * ```
+ *
+ * Executed copies go to `runs/notebooks/<name>.ipynb` (git-ignored) unless
+ * `--inplace`. The profile reaches the notebooks as env KIT_PROFILE. Every
+ * output is kept, including those the Deno kernel sends after it reports
+ * idle (see lib/notebook/kernel_executor.py). Needs python3 with
+ * jupyter_client (`apt-get install -y python3-jupyter-client`); installs the
+ * user's Deno kernelspec when missing so the notebooks also open in Jupyter.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { basename, join } from "node:path";
+import { executeNotebook, type ExecuteResult, requirePython } from "../lib/notebook/execute.ts";
+import { ensureUserKernelSpec } from "../lib/notebook/kernelspec.ts";
+import { notebookProfile, PROFILES } from "../lib/notebook/profile.ts";
+import { repoRoot } from "../lib/notebook/paths.ts";
+
+/** Notebooks in `dir` (sorted), filtered by names or name prefixes (e.g. "00" or "00_quickstart"). */
+export async function selectNotebooks(dir: string, names: readonly string[]): Promise<string[]> {
+  const all: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.endsWith(".ipynb")) all.push(e.name);
+  }
+  all.sort();
+  if (names.length === 0) return all.map((n) => join(dir, n));
+  return names.map((name) => {
+    const stem = basename(name).replace(/\.ipynb$/, "");
+    const hits = all.filter((n) => n === `${stem}.ipynb` || n.startsWith(stem));
+    if (hits.length !== 1) {
+      throw new Error(
+        `notebook "${name}" matches ${hits.length} of ${dir}/*.ipynb (${all.join(", ")}); ` +
+          `give a unique name or prefix`,
+      );
+    }
+    return join(dir, hits[0]);
+  });
+}
+
+/** One-line report of an executed notebook. */
+export function describeResult(r: ExecuteResult): string {
+  if (r.ok) return `ok ${r.notebook}: ${r.executed}/${r.cells} cells in ${r.seconds} s -> ${r.out}`;
+  return `FAILED ${r.notebook}: cell ${r.failedCell} (${r.firstLine ?? ""}) raised ` +
+    `${r.ename}: ${r.evalue}; outputs so far in ${r.out}`;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      profile: { type: "string" },
+      inplace: { type: "boolean", default: false },
+      out: { type: "string" },
+      timeout: { type: "string", default: "1800" },
+      dir: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "usage: deno task notebooks [--profile tiny|quick|paper] [--inplace] [--out DIR] " +
+        "[--timeout SECONDS_PER_CELL] [names...]",
+    );
+    return 0;
+  }
+  if (values.profile) {
+    if (!(PROFILES as readonly string[]).includes(values.profile)) {
+      throw new Error(`--profile ${values.profile}: use one of ${PROFILES.join(", ")}`);
+    }
+    Deno.env.set("KIT_PROFILE", values.profile);
+  }
+  const profile = notebookProfile();
+  const dir = values.dir ?? join(repoRoot(), "notebooks");
+  const outDir = values.out ?? join(repoRoot(), "runs", "notebooks");
+  const notebooks = await selectNotebooks(dir, positionals);
+  if (notebooks.length === 0) throw new Error(`no notebooks in ${dir}`);
+  const python = await requirePython();
+  try {
+    const spec = await ensureUserKernelSpec();
+    console.error(`Deno kernelspec: ${spec}`);
+  } catch (err) {
+    console.error(`warning: ${(err as Error).message} (headless runs do not need it)`);
+  }
+  if (!values.inplace) await Deno.mkdir(outDir, { recursive: true });
+  let failed = 0;
+  for (const nb of notebooks) {
+    const outPath = values.inplace ? nb : join(outDir, basename(nb));
+    console.error(`=== ${basename(nb)} (profile ${profile})`);
+    const r = await executeNotebook(nb, {
+      outPath,
+      python,
+      env: { KIT_PROFILE: profile },
+      cellTimeoutSeconds: Number(values.timeout),
+    });
+    console.error(describeResult(r));
+    if (!r.ok) failed++;
+  }
+  console.error(`${notebooks.length - failed} of ${notebooks.length} notebooks ran without errors`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    Deno.exit(2);
+  }
+}

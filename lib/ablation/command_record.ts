@@ -1,0 +1,82 @@
+/**
+ * `COMMAND.md` next to an ablation's tables: the exact command, date,
+ * profile, backend, wall time and the kit's git commit, so every number
+ * under `results/` names the command that produced it.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { CodeVersion } from "../train/run_record.ts";
+
+/** What COMMAND.md records. */
+export interface CommandRecord {
+  /** The command line as typed (e.g. `deno task ablate simclr-temperature --profile quick`). */
+  command: string;
+  ablation: string;
+  title: string;
+  question: string;
+  profile: string;
+  /** Datasets of the runs (with "(synthetic)" where so). */
+  datasets: string[];
+  seeds: number;
+  /** Backends the runs used (from their results). */
+  backends: string[];
+  date: Date;
+  wallSeconds: number;
+  code: CodeVersion;
+  /** Counts of runs trained here, cached, finished by another runner. */
+  trained: number;
+  cached: number;
+  byOthers: number;
+  /** Files written (tables, figures). */
+  files: string[];
+  /** The summary table as text. */
+  summaryText: string;
+}
+
+/** Quotes `arg` for a POSIX shell when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The Markdown text of COMMAND.md. */
+export function commandMarkdown(rec: CommandRecord): string {
+  const commit = `${rec.code.commit}${rec.code.dirty ? " (with uncommitted changes)" : ""}`;
+  return [
+    `# ${rec.title} (\`${rec.ablation}\`)`,
+    "",
+    rec.question,
+    "",
+    "```sh",
+    rec.command,
+    "```",
+    "",
+    `- date: ${rec.date.toISOString()}`,
+    `- profile: ${rec.profile}; seeds: ${rec.seeds}; dataset: ${rec.datasets.join(", ")}`,
+    `- backend: ${rec.backends.join(", ")}`,
+    `- wall time of this command: ${rec.wallSeconds.toFixed(1)} s ` +
+    `(runs trained here: ${rec.trained}, cached: ${rec.cached}, by another runner: ${rec.byOthers})`,
+    `- kit commit: ${commit}; Deno ${rec.code.deno}`,
+    "",
+    "## Summary (mean over seeds, sample std, 95% Student-t interval)",
+    "",
+    "```",
+    rec.summaryText,
+    "```",
+    "",
+    "## Files",
+    "",
+    ...rec.files.map((f) => `- ${f}`),
+    "",
+  ].join("\n");
+}
+
+/** Writes `<outDir>/COMMAND.md` atomically and returns its path. */
+export async function writeCommandRecord(outDir: string, rec: CommandRecord): Promise<string> {
+  const path = join(outDir, "COMMAND.md");
+  await Deno.mkdir(outDir, { recursive: true });
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.writeTextFile(tmp, commandMarkdown(rec));
+  await Deno.rename(tmp, path);
+  return path;
+}

@@ -1,0 +1,92 @@
+/**
+ * The standard compute profiles of ablations:
+ *
+ * | profile | data                                  | network                 | schedule                    | use                      |
+ * | ------- | ------------------------------------- | ----------------------- | --------------------------- | ------------------------ |
+ * | `tiny`  | synthetic, 64 train / 40 test         | ResNet [1] of width 4   | 1 epoch, batch 16           | tests (about 1 s a run)  |
+ * | `quick` | cifar10-jpeg, 5,000 train / 1,000 test | ResNet-10 of width 16   | 3 epochs, batch 128         | a CPU (minutes a run)    |
+ * | `paper` | cifar10-jpeg, full                    | ResNet-18 of width 64   | 500 epochs (SVHN 300), batch 1024, 10 warm-up | a GPU (S-MAG section 4.1) |
+ *
+ * Every profile takes the `--dataset` override as its second argument and
+ * keeps the arms' own settings (method, method options, necks) untouched:
+ * profiles only set sizes and budgets.
+ *
+ * @module
+ */
+import type { ExperimentConfig } from "../config/experiment.ts";
+import { RESNET_DEPTHS } from "../models/resnet.ts";
+
+/** Signature of a profile (same as `Profile` of spec.ts, repeated to avoid an import cycle). */
+type ProfileFn = (cfg: ExperimentConfig, dataset?: string) => ExperimentConfig;
+
+function withBackbone(cfg: ExperimentConfig, blocks: number[], width: number): ExperimentConfig {
+  cfg.encoder = { ...cfg.encoder, backbone: { ...cfg.encoder.backbone, blocks, width } };
+  return cfg;
+}
+
+/** `tiny`: synthetic data, 64 images, width-4 one-stage ResNet, 1 epoch (seconds; for tests). */
+export const tinyProfile: ProfileFn = (input, dataset) => {
+  const cfg = withBackbone(structuredClone(input), [1], 4);
+  cfg.data = { dataset: dataset ?? "synthetic", trainSize: 64, testSize: 40 };
+  cfg.encoder.head = { type: "projection", hidden: 16, out: 8 };
+  cfg.optim = { ...cfg.optim, batchSize: 16, epochs: 1, warmupEpochs: 0 };
+  cfg.eval = { ...cfg.eval, knnK: 20, linearEpochs: 3, trainSize: undefined };
+  cfg.eval.finetuneLabels = undefined;
+  return cfg;
+};
+
+/** `quick`: CIFAR-10 (JPEG copy) subset of 5,000 / 1,000, ResNet-10 width 16, 3 epochs (CPU). */
+export const quickProfile: ProfileFn = (input, dataset) => {
+  const cfg = withBackbone(structuredClone(input), RESNET_DEPTHS.resnet10, 16);
+  cfg.data = { dataset: dataset ?? "cifar10-jpeg", trainSize: 5000, testSize: 1000 };
+  cfg.encoder.head = { type: "projection", hidden: 256, out: 128 };
+  cfg.optim = { ...cfg.optim, batchSize: 128, epochs: 3, warmupEpochs: 1 };
+  cfg.eval = { ...cfg.eval, knnK: 200, linearEpochs: 30, trainSize: undefined };
+  cfg.eval.finetuneLabels = undefined;
+  return cfg;
+};
+
+/** Options of {@link paperProfile}. */
+export interface PaperProfileOptions {
+  /** Images per step (S-MAG 1024; SimCLR CIFAR-10 512). */
+  batchSize?: number;
+  /** Epochs on CIFAR-10 / other datasets (S-MAG 500). */
+  epochs?: number;
+  /** Epochs on SVHN (S-MAG 300). */
+  svhnEpochs?: number;
+}
+
+/**
+ * `paper`: S-MAG section 4.1: full dataset, ResNet-18 of width 64, projection
+ * 2-layer MLP to 256, AdamW lr 5e-4 x batch/256, weight decay 0.05, 10 warm-up
+ * epochs then cosine, 500 epochs (SVHN 300), batch 1024; kNN k 200 and a
+ * 100-epoch linear probe. Meant for a GPU.
+ */
+export function paperProfile(opts: PaperProfileOptions = {}): ProfileFn {
+  return (input, dataset) => {
+    const cfg = withBackbone(structuredClone(input), RESNET_DEPTHS.resnet18, 64);
+    const name = dataset ?? "cifar10-jpeg";
+    cfg.data = { dataset: name };
+    cfg.encoder.head = { type: "projection", hidden: 2048, out: 256 };
+    const epochs = name.startsWith("svhn") ? opts.svhnEpochs ?? 300 : opts.epochs ?? 500;
+    cfg.optim = {
+      ...cfg.optim,
+      batchSize: opts.batchSize ?? 1024,
+      epochs,
+      baseLr: 5e-4,
+      lr: undefined,
+      weightDecay: 0.05,
+      warmupEpochs: Math.min(10, epochs),
+      minLrRatio: 0,
+    };
+    cfg.eval = { ...cfg.eval, knnK: 200, knnTemperature: 0.1, linearEpochs: 100 };
+    return cfg;
+  };
+}
+
+/** The defaults every ablation gets unless it overrides a profile. */
+export const STANDARD_PROFILES: Record<"tiny" | "quick" | "paper", ProfileFn> = {
+  tiny: tinyProfile,
+  quick: quickProfile,
+  paper: paperProfile(),
+};

@@ -1,0 +1,90 @@
+/**
+ * One row per run of an ablation: which arm and seed, under which config
+ * hash, on which data and backend, with every metric of its `result.json`.
+ *
+ * @module
+ */
+import type { ExperimentResult } from "../experiment/run.ts";
+
+/** Result fields that are reported as metrics in the runs table when present. */
+export const STANDARD_METRICS: readonly string[] = [
+  "linearTop1",
+  "linearTop5",
+  "knnTop1",
+  "knnTop5",
+  "finetuneTop1",
+  "finetuneTop5",
+  "finalLoss",
+];
+
+/** One finished run. Accuracies are percentages (as in `ExperimentResult`). */
+export interface AblationRow {
+  ablation: string;
+  profile: string;
+  arm: string;
+  armLabel: string;
+  seed: number;
+  configHash: string;
+  method: string;
+  dataset: string;
+  synthetic: boolean;
+  backend: string;
+  /** Metric name -> value (null when the run did not produce it). */
+  metrics: Record<string, number | null>;
+  trainSeconds: number;
+  evalSeconds: number;
+  /** Wall time of the invocation that finished the run. */
+  seconds: number;
+  runDir: string;
+}
+
+/** Identity of a run inside an ablation (what the runner knows before training). */
+export interface RunIdentity {
+  ablation: string;
+  profile: string;
+  arm: string;
+  armLabel: string;
+  seed: number;
+  runDir: string;
+}
+
+/**
+ * Builds a row from a run's result; `metrics` are required (throws naming the
+ * run and the fields it has when one is missing), standard metrics are added
+ * when present.
+ */
+export function rowFromResult(
+  id: RunIdentity,
+  result: ExperimentResult,
+  metrics: readonly string[],
+): AblationRow {
+  const fields = result as unknown as Record<string, unknown>;
+  const values: Record<string, number | null> = {};
+  for (const m of metrics) {
+    const v = fields[m];
+    if (typeof v !== "number") {
+      const numeric = Object.keys(fields).filter((k) => typeof fields[k] === "number");
+      throw new Error(
+        `${id.runDir}/result.json has no numeric field "${m}" (declared in the metrics of ` +
+          `ablation "${id.ablation}"); its numeric fields are ${numeric.join(", ")}: fix the ` +
+          `metric name, or make the config produce it (e.g. finetuneTop1 needs eval.finetuneLabels)`,
+      );
+    }
+    values[m] = v;
+  }
+  for (const m of STANDARD_METRICS) {
+    if (!(m in values) && typeof fields[m] === "number") values[m] = fields[m] as number;
+  }
+  return {
+    ...id,
+    configHash: result.configHash,
+    method: result.method,
+    dataset: result.dataset,
+    synthetic: result.synthetic,
+    backend: result.backend,
+    metrics: values,
+    trainSeconds: result.trainSeconds,
+    evalSeconds: result.evalSeconds,
+    seconds: result.seconds,
+  };
+}

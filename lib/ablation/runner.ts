@@ -1,0 +1,393 @@
+/**
+ * Runs an ablation: expands arms x seeds into experiment configs, trains
+ * what is missing, and writes the tables and figures.
+ *
+ * Layout under the output folder (default `results/<name>`):
+ *
+ * ```
+ * runs/<arm>-s<seed>-<configHash>/   one run directory per config (see runExperiment)
+ * runs/<arm>-s<seed>-<configHash>.lock   while a runner trains it (see run_lock.ts)
+ * plan.json                          the runs of the last invocation
+ * runs.csv / runs.parquet            one row per run
+ * summary.csv / summary.parquet      mean, std, 95% CI per arm x metric
+ * comparisons.csv / .parquet         each arm against the baseline
+ * figures/<metric>.svg
+ * ```
+ *
+ * Caching: a run directory is keyed by its full config hash, so rerunning
+ * trains nothing; changing an arm (or the profile) trains only the changed
+ * configs. A killed run resumes from its checkpoint (runExperiment), a stale
+ * lock of a dead runner is taken over, and a run locked by a live runner is
+ * waited for, so two runners on one ablation train each run once and both
+ * end with complete tables (written atomically, last writer wins).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { configHash, defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
+import type { BackendRequest } from "../backend/select.ts";
+import type { ImageDataset } from "../data/dataset.ts";
+import { loadDataset } from "../data/registry.ts";
+import { type ExperimentResult, runExperiment } from "../experiment/run.ts";
+import { readJsonIfExists, writeJsonAtomic } from "../train/run_record.ts";
+import { type AblationSpec, applyPatch, PROFILE_NAMES, type ProfileName } from "./spec.ts";
+import { type AblationRow, rowFromResult } from "./row.ts";
+import { summarize, type SummaryRow } from "./summary.ts";
+import { type ArmComparison, compareArms } from "./compare.ts";
+import { describeOwner, tryAcquireRunLock } from "./run_lock.ts";
+import {
+  comparisonsFrame,
+  runsFrame,
+  summaryFrame,
+  type TablePaths,
+  writeAblationTables,
+} from "./tables.ts";
+import { writeAblationFigures } from "./figures.ts";
+
+/** Options of {@link runAblation} and {@link planAblation}. */
+export interface AblationOptions {
+  /** Compute profile (default "quick"). */
+  profile?: ProfileName;
+  /** Dataset override (`--dataset`). */
+  dataset?: string;
+  /** Number of seeds (default the spec's); seeds are 0 .. n-1. */
+  seeds?: number;
+  /** Output folder (default `results/<name>`). */
+  outDir?: string;
+  /** List the runs and their state; train nothing, write nothing. */
+  dryRun?: boolean;
+  backend?: BackendRequest;
+  threads?: number;
+  /** Folder with local dataset archives (default env KIT_DATA_DIR). */
+  dataDir?: string;
+  /** Runner messages (default stderr). */
+  log?: (line: string) => void;
+  /** Messages of each run's training (default: the same as `log`). */
+  runLog?: (line: string) => void;
+  /** Training progress lines of each run. */
+  progress?: (line: string, final: boolean) => void;
+  /** Polled between runs and steps; true stops after a checkpoint. */
+  shouldStop?: () => boolean;
+  /** How often to look at runs held by another runner (ms, default 2000). */
+  pollMs?: number;
+  /** Confidence level of intervals (default 0.95). */
+  level?: number;
+}
+
+/** One run of the plan. */
+export interface PlannedRun {
+  /** `<arm>-s<seed>-<configHash>`, also the run directory name. */
+  id: string;
+  arm: string;
+  armLabel: string;
+  /** 1-based positions, for progress lines. */
+  armIndex: number;
+  armCount: number;
+  seed: number;
+  seedIndex: number;
+  seedCount: number;
+  config: ExperimentConfig;
+  configHash: string;
+  runDir: string;
+  lockPath: string;
+}
+
+/** State of a planned run on disk. */
+export type RunState = "finished" | "resumable" | "new";
+
+/** What {@link runAblation} did and produced. */
+export interface AblationOutcome {
+  ablation: string;
+  profile: ProfileName;
+  outDir: string;
+  runs: PlannedRun[];
+  /** Finished runs in plan order (all of them unless `dryRun`). */
+  rows: AblationRow[];
+  summary: SummaryRow[];
+  comparisons: ArmComparison[];
+  /** Run ids trained (or resumed) by this runner. */
+  trained: string[];
+  /** Run ids already finished when this runner looked. */
+  cached: string[];
+  /** Run ids finished by another runner while this one waited. */
+  byOthers: string[];
+  /** Dry run: state of each run id. */
+  states: Record<string, RunState>;
+  tables?: TablePaths;
+  figures: string[];
+  seconds: number;
+}
+
+/** Thrown when `shouldStop` asks the runner to stop between runs. */
+export class AblationStoppedError extends Error {
+  constructor(done: number, total: number) {
+    super(
+      `ablation stopped after ${done}/${total} runs; rerun the same command to continue`,
+    );
+    this.name = "AblationStoppedError";
+  }
+}
+
+function resolveOptions(spec: AblationSpec, opts: AblationOptions) {
+  const profile = opts.profile ?? "quick";
+  if (!PROFILE_NAMES.includes(profile)) {
+    throw new Error(`unknown profile "${profile}"; choose one of ${PROFILE_NAMES.join(", ")}`);
+  }
+  const seeds = opts.seeds ?? spec.seeds;
+  if (!Number.isInteger(seeds) || seeds < 1) {
+    throw new Error(`seeds must be a positive integer (--seeds), got ${seeds}`);
+  }
+  return { profile, seeds, outDir: opts.outDir ?? join("results", spec.name) };
+}
+
+/** The config of one arm and seed under a profile (see spec.ts for the order of steps). */
+export function armConfig(
+  spec: AblationSpec,
+  armName: string,
+  seed: number,
+  profile: ProfileName,
+  dataset?: string,
+): ExperimentConfig {
+  const arm = spec.arms.find((a) => a.name === armName);
+  if (!arm) {
+    throw new Error(
+      `ablation "${spec.name}" has no arm "${armName}"; arms: ${
+        spec.arms.map((a) => a.name).join(", ")
+      }`,
+    );
+  }
+  let cfg = spec.profiles[profile](defaultExperiment(), dataset);
+  if (dataset) cfg.data = { ...cfg.data, dataset };
+  cfg = applyPatch(cfg, arm.patch);
+  if (dataset) cfg.data = { ...cfg.data, dataset };
+  cfg.seed = seed;
+  return cfg;
+}
+
+/** Expands arms x seeds into planned runs (config, hash, run directory, lock path). */
+export async function planAblation(
+  spec: AblationSpec,
+  opts: AblationOptions = {},
+): Promise<PlannedRun[]> {
+  const { profile, seeds, outDir } = resolveOptions(spec, opts);
+  const runs: PlannedRun[] = [];
+  for (const [ai, arm] of spec.arms.entries()) {
+    for (let seed = 0; seed < seeds; seed++) {
+      const config = armConfig(spec, arm.name, seed, profile, opts.dataset);
+      const hash = await configHash(config);
+      const id = `${arm.name}-s${seed}-${hash}`;
+      const runDir = join(outDir, "runs", id);
+      runs.push({
+        id,
+        arm: arm.name,
+        armLabel: arm.label,
+        armIndex: ai + 1,
+        armCount: spec.arms.length,
+        seed,
+        seedIndex: seed + 1,
+        seedCount: seeds,
+        config,
+        configHash: hash,
+        runDir,
+        lockPath: `${runDir}.lock`,
+      });
+    }
+  }
+  return runs;
+}
+
+async function finishedResult(run: PlannedRun): Promise<ExperimentResult | undefined> {
+  const r = await readJsonIfExists<ExperimentResult>(join(run.runDir, "result.json"));
+  return r && r.configHash === run.configHash ? r : undefined;
+}
+
+/** Whether a planned run is finished, has a checkpoint to resume, or is new. */
+export async function runState(run: PlannedRun): Promise<RunState> {
+  if (await finishedResult(run)) return "finished";
+  try {
+    await Deno.stat(join(run.runDir, "checkpoint"));
+    return "resumable";
+  } catch {
+    return "new";
+  }
+}
+
+const where = (run: PlannedRun) =>
+  `arm ${run.armIndex}/${run.armCount} (${run.arm}) seed ${run.seedIndex}/${run.seedCount}`;
+
+/** Runs (or resumes, or reads back) every run of the ablation, then writes tables and figures. */
+export async function runAblation(
+  spec: AblationSpec,
+  opts: AblationOptions = {},
+): Promise<AblationOutcome> {
+  const started = performance.now();
+  const { profile, outDir } = resolveOptions(spec, opts);
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const runLog = opts.runLog ?? log;
+  const pollMs = opts.pollMs ?? 2000;
+  const runs = await planAblation(spec, opts);
+  const outcome: AblationOutcome = {
+    ablation: spec.name,
+    profile,
+    outDir,
+    runs,
+    rows: [],
+    summary: [],
+    comparisons: [],
+    trained: [],
+    cached: [],
+    byOthers: [],
+    states: {},
+    figures: [],
+    seconds: 0,
+  };
+  const identity = (run: PlannedRun) => ({
+    ablation: spec.name,
+    profile,
+    arm: run.arm,
+    armLabel: run.armLabel,
+    seed: run.seed,
+    runDir: run.runDir,
+  });
+  const rowsById = new Map<string, AblationRow>();
+
+  if (opts.dryRun) {
+    for (const run of runs) {
+      const state = await runState(run);
+      outcome.states[run.id] = state;
+      const what = state === "finished"
+        ? "finished (cached)"
+        : state === "resumable"
+        ? "would resume from its checkpoint"
+        : "would run";
+      log(`${where(run)}: ${what}: ${run.runDir}`);
+      const r = await finishedResult(run);
+      if (r) rowsById.set(run.id, rowFromResult(identity(run), r, spec.metrics));
+    }
+    outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  }
+
+  const datasets = new Map<string, Promise<ImageDataset>>();
+  const datasetFor = (cfg: ExperimentConfig) => {
+    const key = JSON.stringify([cfg.data.dataset, cfg.data.trainSize, cfg.data.testSize]);
+    let ds = datasets.get(key);
+    if (!ds) {
+      ds = loadDataset(cfg.data.dataset, {
+        dataDir: opts.dataDir,
+        trainSize: cfg.data.trainSize,
+        testSize: cfg.data.testSize,
+        seed: 0,
+        onProgress: runLog,
+      });
+      datasets.set(key, ds);
+    }
+    return ds;
+  };
+
+  let pending = [...runs];
+  const announcedWait = new Set<string>();
+  let firstPass = true;
+  while (pending.length > 0) {
+    const stillPending: PlannedRun[] = [];
+    let progressed = false;
+    for (const run of pending) {
+      if (opts.shouldStop?.()) throw new AblationStoppedError(rowsById.size, runs.length);
+      const done = await finishedResult(run);
+      if (done) {
+        rowsById.set(run.id, rowFromResult(identity(run), done, spec.metrics));
+        (firstPass ? outcome.cached : outcome.byOthers).push(run.id);
+        log(`${where(run)}: ${firstPass ? "cached" : "finished by another runner"}: ${run.id}`);
+        progressed = true;
+        continue;
+      }
+      const attempt = await tryAcquireRunLock(run.lockPath);
+      if (!attempt.acquired) {
+        if (!announcedWait.has(run.id)) {
+          log(`${where(run)}: held by ${describeOwner(attempt.holder)}; coming back to it later`);
+          announcedWait.add(run.id);
+        }
+        stillPending.push(run);
+        continue;
+      }
+      try {
+        if (attempt.tookOverFrom) {
+          log(`${where(run)}: took over the stale lock of ${describeOwner(attempt.tookOverFrom)}`);
+        }
+        // Another runner may have finished it between our check and the lock.
+        const now = await finishedResult(run);
+        let result: ExperimentResult;
+        if (now) {
+          result = now;
+          outcome.byOthers.push(run.id);
+        } else {
+          const state = await runState(run);
+          log(
+            `${where(run)}: ${state === "resumable" ? "resuming" : "training"} ${run.id} ` +
+              `(${rowsById.size}/${runs.length} done)`,
+          );
+          try {
+            result = await runExperiment(run.config, {
+              outDir: run.runDir,
+              backend: opts.backend,
+              threads: opts.threads,
+              dataDir: opts.dataDir,
+              shouldStop: opts.shouldStop,
+              log: runLog,
+              progress: opts.progress,
+              dataset: await datasetFor(run.config),
+            });
+          } catch (err) {
+            const e = err as Error;
+            if (e.name !== "TrainingInterruptedError") {
+              e.message = `${where(run)} (${run.runDir}): ${e.message}`;
+            }
+            throw e;
+          }
+          outcome.trained.push(run.id);
+        }
+        rowsById.set(run.id, rowFromResult(identity(run), result, spec.metrics));
+        progressed = true;
+      } finally {
+        await attempt.lock.release();
+      }
+    }
+    pending = stillPending;
+    firstPass = false;
+    if (pending.length > 0 && !progressed) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  outcome.rows = runs.map((r) => rowsById.get(r.id)!);
+  const level = opts.level ?? 0.95;
+  outcome.summary = summarize(outcome.rows, spec.metrics, level);
+  const baseline = spec.baseline ?? spec.arms[0].name;
+  for (const arm of spec.arms) {
+    if (arm.name === baseline) continue;
+    for (const metric of spec.metrics) {
+      outcome.comparisons.push(compareArms(outcome.rows, arm.name, baseline, metric, { level }));
+    }
+  }
+  await writeJsonAtomic(join(outDir, "plan.json"), {
+    ablation: spec.name,
+    title: spec.title,
+    question: spec.question,
+    profile,
+    dataset: opts.dataset ?? null,
+    baseline,
+    metrics: spec.metrics,
+    runs: runs.map((r) => ({ id: r.id, arm: r.arm, seed: r.seed, configHash: r.configHash })),
+  });
+  outcome.tables = await writeAblationTables(outDir, {
+    runs: runsFrame(outcome.rows, spec.metrics),
+    summary: summaryFrame(outcome.summary),
+    comparisons: outcome.comparisons.length > 0
+      ? comparisonsFrame(spec.name, outcome.comparisons)
+      : undefined,
+  });
+  outcome.figures = await writeAblationFigures(outDir, spec.title, outcome.summary, outcome.rows);
+  outcome.seconds = (performance.now() - started) / 1000;
+  return outcome;
+}

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type AblationSpec, defineAblation } from "./spec.ts";
+import { type AblationOptions, planAblation, runAblation } from "./runner.ts";
+import { runExperiment } from "../experiment/run.ts";
+import { readTable } from "./tables.ts";
+
+function tauSpec(tauB = 0.5): AblationSpec {
+  return defineAblation({
+    name: "test-tau",
+    title: "test",
+    question: "does tau matter on 64 synthetic images?",
+    arms: [
+      { name: "a", label: "tau 0.2", patch: { methodOptions: { temperature: 0.2 } } },
+      { name: "b", label: `tau ${tauB}`, patch: { methodOptions: { temperature: tauB } } },
+    ],
+    seeds: 2,
+    metrics: ["linearTop1", "knnTop1"],
+  });
+}
+
+function options(outDir: string, lines: string[]): AblationOptions {
+  return {
+    profile: "tiny",
+    outDir,
+    backend: "wasm",
+    threads: 1,
+    log: (l) => lines.push(l),
+    progress: () => {},
+    pollMs: 50,
+  };
+}
+
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command("true", { stdout: "null", stderr: "null" }).spawn();
+  await child.status;
+  return child.pid;
+}
+
+async function metricLines(runDir: string): Promise<number> {
+  return (await Deno.readTextFile(join(runDir, "metrics.jsonl"))).trim().split("\n").length;
+}
+
+Deno.test("runner: trains arms x seeds once, caches reruns, reruns only a changed arm", async () => {
+  const out = await Deno.makeTempDir();
+  const lines: string[] = [];
+  const first = await runAblation(tauSpec(), options(out, lines));
+  assert.equal(first.trained.length, 4);
+  assert.deepEqual(first.rows.map((r) => [r.arm, r.seed]), [["a", 0], ["a", 1], ["b", 0], [
+    "b",
+    1,
+  ]]);
+  // Run directories are keyed by arm, seed and config hash; seeds differ in config.
+  for (const r of first.runs) {
+    assert.match(r.runDir, new RegExp(`runs/${r.arm}-s${r.seed}-[0-9a-f]{12}$`));
+    assert.equal(r.config.seed, r.seed);
+    assert.equal(await metricLines(r.runDir), 1);
+  }
+  assert.ok(lines.some((l) => l.startsWith("arm 2/2 (b) seed 1/2: training")));
+  assert.equal(first.summary.length, 2 * 2);
+  assert.equal(readTable(join(out, "summary.csv")).height, 4);
+  assert.equal(readTable(join(out, "runs.parquet")).height, 4);
+  assert.equal(first.comparisons.length, 2); // b vs baseline a, on two metrics
+
+  const again = await runAblation(tauSpec(), options(out, []));
+  assert.equal(again.trained.length, 0);
+  assert.equal(again.cached.length, 4);
+  assert.deepEqual(again.rows, first.rows);
+
+  const changed = await runAblation(tauSpec(0.3), options(out, []));
+  assert.deepEqual(
+    changed.trained.sort(),
+    changed.runs.filter((r) => r.arm === "b").map((r) => r.id).sort(),
+  );
+  assert.deepEqual(changed.cached, first.runs.filter((r) => r.arm === "a").map((r) => r.id));
+  for (const r of changed.runs) assert.equal(await metricLines(r.runDir), 1);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("runner: takes over a dead runner's lock and resumes a killed run from its checkpoint", async () => {
+  const out = await Deno.makeTempDir();
+  const spec = tauSpec();
+  const opts = options(out, []);
+  const [a0, a1] = await planAblation(spec, opts);
+  // a0: a runner died holding the lock before creating anything.
+  const stale = { pid: await deadPid(), host: Deno.hostname(), startedAt: "x", token: "dead" };
+  await Deno.mkdir(join(out, "runs"), { recursive: true });
+  await Deno.writeTextFile(a0.lockPath, JSON.stringify(stale));
+  // a1: killed after its first step: checkpoint, no result, and its lock left behind.
+  await assert.rejects(
+    runExperiment(a1.config, {
+      outDir: a1.runDir,
+      backend: "wasm",
+      threads: 1,
+      log: () => {},
+      progress: () => {},
+      shouldStop: () => true,
+    }),
+    /interrupted/,
+  );
+  await Deno.writeTextFile(a1.lockPath, JSON.stringify({ ...stale, token: "dead2" }));
+
+  const dry = await runAblation(spec, { ...opts, dryRun: true });
+  assert.deepEqual(dry.states[a0.id], "new");
+  assert.deepEqual(dry.states[a1.id], "resumable");
+  assert.equal(dry.rows.length, 0);
+
+  const lines: string[] = [];
+  const res = await runAblation(spec, { ...opts, log: (l) => lines.push(l), seeds: 2 });
+  assert.ok(res.trained.includes(a0.id) && res.trained.includes(a1.id));
+  assert.equal(lines.filter((l) => l.includes("took over the stale lock")).length, 2);
+  assert.ok(lines.some((l) => l.includes("resumed from")), "a1 resumed, not restarted");
+  assert.ok(lines.some((l) => l.includes(`resuming ${a1.id}`)));
+  for (const r of res.runs) {
+    await assert.rejects(Deno.stat(r.lockPath), Deno.errors.NotFound);
+  }
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("runner: a run held by a live runner is waited for, not trained twice", async () => {
+  const out = await Deno.makeTempDir();
+  const spec = defineAblation({ ...tauSpec(), arms: [tauSpec().arms[0]], seeds: 1 });
+  const opts = options(out, []);
+  const [run] = await planAblation(spec, opts);
+  // A live holder (our parent process) trains it "elsewhere": we finish it here after a delay.
+  await Deno.mkdir(join(out, "runs"), { recursive: true });
+  const holder = { pid: Deno.ppid, host: Deno.hostname(), startedAt: "x", token: "live" };
+  await Deno.writeTextFile(run.lockPath, JSON.stringify(holder));
+  const lines: string[] = [];
+  const waiting = runAblation(spec, { ...opts, log: (l) => lines.push(l) });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(lines.some((l) => l.includes(`held by pid ${Deno.ppid}`)));
+  await runExperiment(run.config, {
+    outDir: run.runDir,
+    backend: "wasm",
+    threads: 1,
+    log: () => {},
+    progress: () => {},
+  });
+  await Deno.remove(run.lockPath);
+  const res = await waiting;
+  assert.deepEqual(res.trained, []);
+  assert.deepEqual(res.byOthers, [run.id]);
+  assert.equal(await metricLines(run.runDir), 1);
+  await Deno.remove(out, { recursive: true });
+});

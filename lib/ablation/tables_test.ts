@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Rng } from "../rng.ts";
+import { randomRows } from "./fixture_rows.ts";
+import { summarize } from "./summary.ts";
+import { readTable, runsFrame, summaryFrame, writeAblationTables } from "./tables.ts";
+
+Deno.test("runs and summary tables round-trip through CSV and Parquet", async () => {
+  const dir = await Deno.makeTempDir();
+  const rng = new Rng(8);
+  const rows = randomRows(rng, [["a", 50], ["b", 55]], [0, 1, 2]);
+  rows[1].metrics.knnTop1 = null; // a run without a metric stays empty, not 0
+  const single = randomRows(rng, [["c", 40]], [0]);
+  const all = [...rows, ...single];
+  const summary = summarize(all, ["linearTop1", "knnTop1"]);
+  const paths = await writeAblationTables(dir, {
+    runs: runsFrame(all, ["linearTop1", "knnTop1"]),
+    summary: summaryFrame(summary),
+  });
+  const header = (await Deno.readTextFile(paths.summaryCsv)).split("\n")[0].split(",");
+  for (
+    const col of [
+      "ablation",
+      "arm",
+      "dataset",
+      "metric",
+      "seeds",
+      "mean",
+      "std",
+      "ci_low",
+      "ci_high",
+    ]
+  ) {
+    assert.ok(header.includes(col), `summary.csv has ${col}`);
+  }
+  for (const path of [paths.runsCsv, paths.runsParquet]) {
+    const back = readTable(path).toRecords();
+    assert.equal(back.length, all.length);
+    for (const [i, r] of all.entries()) {
+      assert.equal(back[i].arm, r.arm);
+      assert.equal(Number(back[i].seed), r.seed);
+      assert.equal(back[i].config_hash, r.configHash);
+      assert.equal(back[i].synthetic, true);
+      for (const m of ["linearTop1", "knnTop1"]) {
+        const want = r.metrics[m];
+        if (want === null) assert.equal(back[i][m], null, `${path} ${m} null`);
+        else assert.ok(Math.abs((back[i][m] as number) - want) < 1e-12, `${path} ${m}`);
+      }
+    }
+  }
+  for (const path of [paths.summaryCsv, paths.summaryParquet]) {
+    const back = readTable(path).toRecords();
+    assert.equal(back.length, summary.length);
+    for (const [i, s] of summary.entries()) {
+      assert.equal(back[i].metric, s.metric);
+      assert.equal(Number(back[i].seeds), s.seeds);
+      assert.ok(Math.abs((back[i].mean as number) - s.mean) < 1e-12);
+      assert.equal(back[i].std === null, s.std === null, `${path} row ${i} std empty iff 1 seed`);
+    }
+  }
+  // No temporary files are left behind.
+  const names = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  assert.deepEqual(names.filter((n) => n.includes(".tmp-")), []);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("readTable names the fix for other file types", () => {
+  assert.throws(() => readTable(join("x", "t.xlsx")), /\.csv or \.parquet/);
+});

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { findChromium } from "./chromium.ts";
+import { exportFigure, FigureRenderer } from "./export.ts";
+import { barChart } from "./bar_chart.ts";
+import { lineChart } from "./line_chart.ts";
+
+const chromium = findChromium();
+if (!chromium) {
+  console.warn("SKIPPED lib/plot/export_test.ts: no Chromium (apt-get install -y chromium)");
+}
+
+Deno.test({
+  name: "exportFigure writes non-empty SVG, PDF and PNG files of the right kind",
+  ignore: !chromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const renderer = await FigureRenderer.launch();
+    try {
+      const figs = {
+        line: lineChart([{ name: "a", x: [1, 2, 3], y: [3, 2, 1] }], {
+          x: { title: "Epoch", unit: "epochs" },
+          y: { title: "Loss", unit: null },
+        }),
+        bar: barChart(["a", "b"], [{ name: "s", samples: [[1, 2], [3, 4]] }], {
+          x: { title: "Method", unit: null },
+          y: { title: "Top-1", unit: "%" },
+        }),
+      };
+      for (const [name, fig] of Object.entries(figs)) {
+        const paths = await exportFigure(renderer, fig, join(dir, name));
+        assert.deepEqual(paths.map((p) => p.split(".").pop()), ["svg", "pdf", "png"]);
+        const svg = await Deno.readTextFile(paths[0]);
+        assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
+        assert.match(svg, name === "line" ? /Epoch \(epochs\)/ : /Top-1 \(%\)/);
+        const pdf = await Deno.readFile(paths[1]);
+        assert.equal(new TextDecoder().decode(pdf.subarray(0, 5)), "%PDF-");
+        const png = await Deno.readFile(paths[2]);
+        assert.deepEqual(Array.from(png.subarray(1, 4)), [0x50, 0x4e, 0x47]);
+        // PNG width (IHDR) = 3 x the figure width.
+        const width = new DataView(png.buffer, png.byteOffset).getUint32(16);
+        assert.equal(width, 3 * Number(fig.layout.width));
+      }
+    } finally {
+      await renderer.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,147 @@
+/**
+ * Line charts: y against x for one or more series, with optional error bands
+ * or error bars (std, or a confidence interval over seeds).
+ *
+ * @module
+ */
+import { meanConfidenceInterval } from "../ablation/stats.ts";
+import { type AxisSpec, type Figure, jsonNumbers, type Trace } from "./figure.ts";
+import {
+  type FigureOptions,
+  seriesColor,
+  STYLE,
+  styledAxis,
+  styledLayout,
+  withAlpha,
+} from "./style.ts";
+
+/** One line. `x`, `y` (and the error arrays) have one entry per point. */
+export interface LineSeries {
+  name: string;
+  x: ArrayLike<number> | readonly string[];
+  y: ArrayLike<number>;
+  /** Symmetric error per point (e.g. std or CI half-width): drawn y ± error. */
+  error?: ArrayLike<number>;
+  /** Explicit lower / upper bounds per point (e.g. a CI); used instead of `error`. */
+  lower?: ArrayLike<number>;
+  upper?: ArrayLike<number>;
+}
+
+/** Options of {@link lineChart}. */
+export interface LineChartOptions extends FigureOptions {
+  x: AxisSpec;
+  y: AxisSpec;
+  /** How errors are drawn: shaded band (default) or error bars. */
+  errorStyle?: "band" | "bars";
+  /** Draw markers on the points (default: only when a series has <= 30 points). */
+  markers?: boolean;
+  logX?: boolean;
+  logY?: boolean;
+}
+
+/**
+ * Line chart of `series` (one colour each from the house palette).
+ * Throws when lengths differ or an axis lacks its title/unit.
+ */
+export function lineChart(series: readonly LineSeries[], opts: LineChartOptions): Figure {
+  const who = "lineChart";
+  if (series.length === 0) throw new Error(`${who}: no series given; pass [{ name, x, y }]`);
+  const data: Trace[] = [];
+  series.forEach((s, i) => {
+    const n = s.x.length;
+    const check = (arr: ArrayLike<number> | undefined, field: string) => {
+      if (arr && arr.length !== n) {
+        throw new Error(
+          `${who}: series "${s.name}" has ${n} x values but ${arr.length} ${field} values; ` +
+            `give every array one value per point`,
+        );
+      }
+    };
+    check(s.y, "y");
+    check(s.error, "error");
+    check(s.lower, "lower");
+    check(s.upper, "upper");
+    if ((s.lower === undefined) !== (s.upper === undefined)) {
+      throw new Error(`${who}: series "${s.name}" gives only one of lower/upper; give both`);
+    }
+    const color = seriesColor(i);
+    const x = typeof s.x[0] === "string"
+      ? Array.from(s.x as string[])
+      : jsonNumbers(s.x as number[]);
+    const y = Array.from(s.y);
+    const lower = s.lower ? Array.from(s.lower) : s.error ? y.map((v, k) => v - s.error![k]) : null;
+    const upper = s.upper ? Array.from(s.upper) : s.error ? y.map((v, k) => v + s.error![k]) : null;
+    const showMarkers = opts.markers ?? n <= 30;
+    const line: Trace = {
+      type: "scatter",
+      mode: showMarkers ? "lines+markers" : "lines",
+      name: s.name,
+      legendgroup: s.name,
+      x,
+      y: jsonNumbers(y),
+      line: { color, width: STYLE.lineWidth },
+      marker: { color, size: STYLE.markerSize },
+    };
+    if (lower && upper && (opts.errorStyle ?? "band") === "band") {
+      const band = { type: "scatter", mode: "lines", x, legendgroup: s.name, showlegend: false };
+      data.push({ ...band, y: jsonNumbers(upper), line: { width: 0 }, hoverinfo: "skip" });
+      data.push({
+        ...band,
+        y: jsonNumbers(lower),
+        line: { width: 0 },
+        fill: "tonexty",
+        fillcolor: withAlpha(color, STYLE.bandOpacity),
+        hoverinfo: "skip",
+      });
+    } else if (lower && upper) {
+      line.error_y = {
+        type: "data",
+        symmetric: false,
+        array: jsonNumbers(upper.map((u, k) => u - y[k])),
+        arrayminus: jsonNumbers(y.map((v, k) => v - lower[k])),
+        color,
+        thickness: 1.2,
+        width: 3,
+      };
+    }
+    data.push(line);
+  });
+  const layout = styledLayout(opts, {
+    showlegend: series.length > 1,
+    xaxis: styledAxis(opts.x, who, opts.logX ? { type: "log" } : {}),
+    yaxis: styledAxis(opts.y, who, opts.logY ? { type: "log" } : {}),
+  });
+  return { data, layout };
+}
+
+/**
+ * A series summarising several seeds: mean per point and its Student-t
+ * confidence interval (`level`, default 0.95) as lower/upper.
+ * `ys[s][k]` is seed s at point k; all seeds need the same length.
+ */
+export function seriesOverSeeds(
+  name: string,
+  x: ArrayLike<number> | readonly string[],
+  ys: readonly (ArrayLike<number>)[],
+  level = 0.95,
+): LineSeries {
+  if (ys.length === 0) throw new Error(`seriesOverSeeds("${name}"): no seeds given`);
+  ys.forEach((row, s) => {
+    if (row.length !== x.length) {
+      throw new Error(
+        `seriesOverSeeds("${name}"): seed ${s} has ${row.length} values for ${x.length} x values`,
+      );
+    }
+  });
+  const stats = Array.from(
+    { length: x.length },
+    (_, k) => meanConfidenceInterval(ys.map((row) => row[k]), level),
+  );
+  const single = ys.length < 2;
+  return {
+    name,
+    x,
+    y: stats.map((st) => st.mean),
+    ...(single ? {} : { lower: stats.map((st) => st.low), upper: stats.map((st) => st.high) }),
+  };
+}
