@@ -42,7 +42,7 @@ Usage: deno task ablate <name> [options]
   --help               this text
 
 Writes runs.csv/.parquet, summary.csv/.parquet (mean, std, 95% CI per arm and metric),
-comparisons.csv/.parquet (each arm against the baseline), figures/*.svg and COMMAND.md.
+comparisons.csv/.parquet (each arm against the baseline), figures/*.json (export with deno task figures) and COMMAND.md.
 `;
 
 function fail(message: string): never {

@@ -11,7 +11,7 @@
  * runs.csv / runs.parquet            one row per run
  * summary.csv / summary.parquet      mean, std, 95% CI per arm x metric
  * comparisons.csv / .parquet         each arm against the baseline
- * figures/<metric>.svg
+ * figures/<metric>.json
  * ```
  *
  * Caching: a run directory is keyed by its full config hash, so rerunning
