@@ -2,8 +2,9 @@
  * The one place that picks and initialises the tfjs compute backend for the kit.
  *
  * Auto order: `tensorflow` (native tfjs-node(-gpu), only when already installed) >
- * `webgpu` (only with a hardware adapter) > `wasm` (with the kit's training kernels and
- * threads) > `cpu` (correctness reference; far too slow to train on).
+ * `webgpu` (only with a hardware adapter) > `native` (the kit's oneDNN CPU engine, when
+ * Debian's libdnnl2 or another oneDNN 2.x is installed) > `wasm` (with the kit's training
+ * kernels and threads) > `cpu` (correctness reference; far too slow to train on).
  * An explicit request (option, or env `KIT_BACKEND` when the option is absent or "auto")
  * that cannot be met throws an Error naming the reason and the available backends.
  *
@@ -18,15 +19,22 @@ import { findTfjsNode, importTfjsNode } from "./tensorflow_probe.ts";
 import { patchWebGpuRequiredFeatures, probeWebGpu } from "./webgpu_probe.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 import { MAX_WASM_THREADS, prepareWasmThreads } from "./wasm_threads.ts";
+import { registerNativeBackend } from "./native/register.ts";
 
 /** Backends the kit can run on. */
-export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "webgpu" | "native" | "wasm" | "cpu";
 
 /** What a caller may ask for. */
 export type BackendRequest = "auto" | BackendName;
 
 /** Every backend, in auto-selection order. */
-export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
+export const BACKEND_NAMES: readonly BackendName[] = [
+  "tensorflow",
+  "webgpu",
+  "native",
+  "wasm",
+  "cpu",
+];
 
 /** Options of `initBackend`. */
 export interface BackendOptions {
@@ -122,6 +130,17 @@ async function probe(name: BackendName): Promise<BackendAvailability & { adapter
         adapter: p.adapter,
       };
     }
+    case "native": {
+      const st = await registerNativeBackend();
+      return {
+        name,
+        available: st.available,
+        autoEligible: st.available,
+        detail: st.available
+          ? `oneDNN ${st.version} through Deno FFI (${st.kernels.length} native kernels)`
+          : `${st.reason} (fast CPU path: apt-get install libdnnl2)`,
+      };
+    }
     case "wasm":
       try {
         await import("@tensorflow/tfjs-backend-wasm");
@@ -215,6 +234,13 @@ async function activate(
         throw new Error("tf.setBackend('webgpu') failed (see the error printed above)");
       }
       return { threads: 0, kernelsPatched: [] };
+    case "native": {
+      const st = await registerNativeBackend({ threads });
+      if (!st.available || !(await tf.setBackend("native"))) {
+        throw new Error(st.reason ?? "tf.setBackend('native') failed");
+      }
+      return { threads: st.threads ?? threads, kernelsPatched: st.kernels };
+    }
     case "wasm":
       return {
         threads: await activateWasm(threads, log),

@@ -1,0 +1,95 @@
+/**
+ * Drives `bench/torch_step.py` (the PyTorch twin of the kit's training step) as a child
+ * process, so `deno task bench` can interleave kit and PyTorch repetitions in one run.
+ *
+ * @module
+ */
+
+/** A running PyTorch step process. */
+export interface TorchStepper {
+  /** torch version and threads it reported. */
+  info: { torch: string; threads: number };
+  /** Runs `k` steps; resolves to the wall seconds of each. */
+  run(k: number): Promise<number[]>;
+  /** Ends the process. */
+  close(): Promise<void>;
+}
+
+/** Python interpreters tried, in order (env KIT_TORCH_PYTHON first). */
+function pythonCandidates(): string[] {
+  const env = Deno.env.get("KIT_TORCH_PYTHON");
+  return [...(env ? [env] : []), "/usr/bin/python3", "python3"];
+}
+
+async function hasTorch(python: string): Promise<boolean> {
+  try {
+    const out = await new Deno.Command(python, {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the PyTorch stepper, or returns a string saying why it cannot (no python with torch:
+ * `apt-get install python3-torch`, or set KIT_TORCH_PYTHON).
+ */
+export async function startTorchStepper(
+  opts: { threads: number; batch: number; script: string },
+): Promise<TorchStepper | string> {
+  let python: string | undefined;
+  for (const p of pythonCandidates()) {
+    if (await hasTorch(p)) {
+      python = p;
+      break;
+    }
+  }
+  if (python === undefined) {
+    return "no python3 with torch found; install it with `apt-get install python3-torch` " +
+      "(or point KIT_TORCH_PYTHON at an interpreter that has torch)";
+  }
+  const child = new Deno.Command(python, {
+    args: [opts.script, "--threads", String(opts.threads), "--batch", String(opts.batch)],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+    env: { OMP_NUM_THREADS: String(opts.threads) },
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  const nextLine = async (): Promise<string> => {
+    while (!buffered.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`${opts.script} exited early (see its error output above)`);
+      buffered += value;
+    }
+    const i = buffered.indexOf("\n");
+    const line = buffered.slice(0, i);
+    buffered = buffered.slice(i + 1);
+    return line;
+  };
+  const writer = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const ready = JSON.parse(await nextLine()) as { torch: string; threads: number };
+  return {
+    info: { torch: ready.torch, threads: ready.threads },
+    async run(k: number): Promise<number[]> {
+      await writer.write(encoder.encode(`run ${k}\n`));
+      return (JSON.parse(await nextLine()) as { seconds: number[] }).seconds;
+    },
+    async close(): Promise<void> {
+      try {
+        await writer.write(encoder.encode("quit\n"));
+        await writer.close();
+      } catch {
+        // already gone
+      }
+      await lines.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}

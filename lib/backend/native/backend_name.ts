@@ -1,0 +1,2 @@
+/** tfjs backend name under which `register.ts` registers the native backend. */
+export const NATIVE_BACKEND = "native";
