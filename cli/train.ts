@@ -16,6 +16,7 @@
 import { parseArgs } from "node:util";
 import { defaultExperiment, type ExperimentConfig } from "../lib/config/experiment.ts";
 import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
+import type { PartConfig } from "../lib/models/encoder.ts";
 import { listMethods } from "../lib/methods/all.ts";
 import { runExperiment } from "../lib/experiment/run.ts";
 import { BACKEND_NAMES, type BackendRequest } from "../lib/backend/select.ts";
@@ -39,6 +40,8 @@ Usage: deno task train --method <name> [options]
     Object.keys(RESNET_DEPTHS).join(", ")
   } (default resnet10)
   --width <n>              backbone base width (default 32)
+  --neck <type>            gap | sam | gam | hsagm (default gap; sam/gam: hidden 128; hsagm:
+                           MLP, GRU and output sized to the backbone's output channels)
   --temperature <x>        contrastive temperature (method option)
   --option key=value       any other method option (repeatable; JSON values allowed)
   --seed <n>               seed (default 0)
@@ -87,6 +90,7 @@ const { values } = (() => {
         "warmup-epochs": { type: "string" },
         arch: { type: "string" },
         width: { type: "string" },
+        neck: { type: "string" },
         temperature: { type: "string" },
         option: { type: "string", multiple: true },
         seed: { type: "string" },
@@ -149,6 +153,27 @@ if (values.arch) {
 }
 const width = num("width", values.width, true);
 if (width !== undefined) cfg.encoder.backbone = { ...cfg.encoder.backbone, width };
+if (values.neck !== undefined) {
+  const blocks = cfg.encoder.backbone.blocks as number[];
+  const channels = (cfg.encoder.backbone.width as number) * 2 ** (blocks.length - 1);
+  const necks: Record<string, PartConfig> = {
+    gap: { type: "gap" },
+    sam: { type: "sam", hidden: 128 },
+    gam: { type: "gam", hidden: 128 },
+    hsagm: {
+      type: "hsagm",
+      mlpDim: channels,
+      gruDim: channels,
+      attnDim: Math.max(16, Math.floor(channels / 2)),
+      outDim: channels,
+    },
+  };
+  const neck = necks[values.neck];
+  if (!neck) {
+    fail(`unknown --neck "${values.neck}"; choose one of ${Object.keys(necks).join(", ")}`);
+  }
+  cfg.encoder.neck = neck;
+}
 if (values.temperature !== undefined) {
   cfg.methodOptions.temperature = num("temperature", values.temperature);
 }

@@ -5,4 +5,9 @@
  * @module
  */
 import "./simclr.ts";
+import "./moco_v2.ts";
+import "./saliency_masked.ts";
+import "./smag.ts";
+import "./kdc_mae.ts";
+import "./mim_siamese.ts";
 export { buildMethod, listMethods, methodSpec } from "./registry.ts";

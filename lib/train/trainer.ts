@@ -244,7 +244,7 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
       const { value, grads } = valueAndGrads(() => {
         const out = method.loss(inputs, input);
         stepMetrics = Object.fromEntries(
-          Object.entries(out.metrics ?? {}).map(([k, t]) => [k, tf.keep(t)]),
+          Object.entries(out.metrics ?? {}).map(([k, t]) => [k, tf.keep(tf.clone(t))]), // a metric may be the loss tensor itself
         );
         return out.loss;
       }, params);

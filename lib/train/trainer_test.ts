@@ -207,3 +207,29 @@ Deno.test("a NaN loss stops the run with a clear error and keeps the last good c
   m.dispose();
   await Deno.remove(dir, { recursive: true });
 });
+
+/** A method that also logs its loss tensor itself as a metric. */
+class LossAsMetric extends NanAt {
+  override loss(inputs: tf.Tensor[], input: StepInput): StepLoss {
+    const { loss } = super.loss(inputs, input);
+    return { loss, metrics: { same: loss } };
+  }
+}
+
+Deno.test("a metric that is the loss tensor itself is logged, not disposed twice", async () => {
+  const cfg = tinyConfig(2);
+  const dir = await Deno.makeTempDir();
+  const m = new LossAsMetric(build(cfg), -1);
+  const summary = await trainMethod({
+    method: m,
+    config: cfg,
+    configHash: "h",
+    train: data.train,
+    imageShape: data.imageShape,
+    checkpointDir: dir,
+    ...quiet,
+  });
+  for (const r of summary.history) assert.ok(Math.abs(r.metrics.same - r.loss) < 1e-5);
+  m.dispose();
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,0 +1,227 @@
+/**
+ * Masked image modelling in siamese form (Kong & Zhang, CVPR 2023, seed 003):
+ * one occlusion, three similarity measures, so that only the similarity
+ * changes between runs.
+ *
+ * Per step: one MAE-style view (crop + flip, normalised) -> one grid mask M
+ * per image (`ratio` of the patches masked, exact; patch side `patch`,
+ * `"auto"` = backbone stride) -> the masked view `x*M + (1-M)*fill` and its
+ * complement `x*(1-M) + M*fill` (the "complementary visible part"). The mask
+ * is drawn before any other random draw of the step, so for one seed every
+ * similarity sees the same masks.
+ *
+ * `similarity`:
+ * - `"pixel-l2"` (MAE form): masked view -> backbone -> per-cell linear
+ *   decoder (`PatchDecoder`) -> predicted patches; MSE against the per-patch
+ *   normalised pixels of the masked patches, i.e. the content of the
+ *   complementary view. The complement never goes through the encoder.
+ * - `"cosine"` (SimSiam form): both views -> encoder (the neck gets each
+ *   view's visible cells) -> projection head z -> predictor MLP p
+ *   (Linear-BN-ReLU-Linear, bottleneck width D/4). Loss
+ *   `(D(p1, sg(z2)) + D(p2, sg(z1))) / 2`, D = 1 - cosine, sg = stop-gradient,
+ *   symmetric because the two views play interchangeable roles. Role of the
+ *   predictor against collapse: with a stop-gradient target, the predictor
+ *   lets the online branch match the target only through a learned map, and
+ *   it is this asymmetry (predictor + stop-gradient) that keeps the
+ *   constant-output solution from being reached in practice (Chen & He 2021
+ *   show that removing either collapses SimSiam); there are no negatives here.
+ * - `"infonce"`: both views -> encoder -> projection head; in-batch InfoNCE
+ *   between the two views' projections (cosine, tau = `temperature`), both
+ *   directions averaged; the other images of the batch are the negatives,
+ *   which is what prevents collapse here.
+ *
+ * The projection head of the encoder config is built only for cosine and
+ * infonce (they need one). Options (defaults in brackets): `similarity`
+ * ["pixel-l2"], `ratio` [0.75] (fraction masked in the masked view; the
+ * complement shows that fraction), `patch` ["auto"], `fill` ["zero"],
+ * `normPixLoss` [true] (pixel-l2), `temperature` [0.2] (infonce).
+ *
+ * @module
+ */
+import * as tf from "../tfjs.ts";
+import { makeView, type ViewRecipe } from "../augment/views.ts";
+import { normalizePatches, patchify } from "../losses/mae_reconstruction.ts";
+import { cosineSimilarityLoss, infoNceSimilarity, pixelL2 } from "../losses/similarity.ts";
+import { gridMask, keptTokenCount } from "../masking/token_masks.ts";
+import { invertMask } from "../masking/invert_mask.ts";
+import type { MaskFill } from "../masking/visual_mask.ts";
+import { ParamStore } from "../nn/params.ts";
+import { stopGradient } from "../nn/stop_gradient.ts";
+import { buildEncoder, type Encoder } from "../models/encoder.ts";
+import { PatchDecoder } from "../models/patch_decoder.ts";
+import { ProjectionHead } from "../models/projection_head.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
+import type { Method, StepInput, StepLoss } from "./method.ts";
+import { type MethodContext, registerMethod } from "./registry.ts";
+import { OptionReader } from "./method_options.ts";
+import {
+  maeViewRecipe,
+  occludeOnGrid,
+  type PatchGeometry,
+  patchGeometry,
+} from "./occlusion_views.ts";
+
+/** The similarity measures compared by the method. */
+export const MIM_SIMILARITIES = ["pixel-l2", "cosine", "infonce"] as const;
+/** One of {@link MIM_SIMILARITIES}. */
+export type MimSimilarity = typeof MIM_SIMILARITIES[number];
+
+/** The MIM-as-siamese method (see module docs). */
+export class MimSiamese implements Method {
+  readonly name = "mim-siamese";
+  readonly encoder: Encoder;
+  readonly similarity: MimSimilarity;
+  readonly ratio: number;
+  readonly geometry: PatchGeometry;
+  readonly fill: MaskFill;
+  readonly normPixLoss: boolean;
+  readonly temperature: number;
+  /** Pixel decoder (pixel-l2 only). */
+  readonly decoder: PatchDecoder | undefined;
+  /** SimSiam predictor (cosine only). */
+  readonly predictor: ProjectionHead | undefined;
+  readonly #store: ParamStore;
+  readonly #recipe: ViewRecipe;
+
+  constructor(cfg: ExperimentConfig, ctx: MethodContext) {
+    const opt = new OptionReader("mim-siamese", cfg.methodOptions);
+    this.similarity = opt.choice("similarity", MIM_SIMILARITIES);
+    this.ratio = opt.number("ratio", { above: 0, below: 1 });
+    const patch = opt.numberOrAuto("patch", { integer: true, min: 1 });
+    this.fill = opt.fill("fill");
+    if (typeof cfg.methodOptions.normPixLoss !== "boolean") {
+      throw new Error(
+        `mim-siamese: option "normPixLoss" must be true or false, got ` +
+          `${
+            JSON.stringify(cfg.methodOptions.normPixLoss)
+          }; set it with --option normPixLoss=false`,
+      );
+    }
+    this.normPixLoss = cfg.methodOptions.normPixLoss;
+    this.temperature = opt.number("temperature", { above: 0 });
+    const pixel = this.similarity === "pixel-l2";
+    if (!pixel && !cfg.encoder.head) {
+      throw new Error(
+        `mim-siamese: similarity "${this.similarity}" needs the encoder's projection head; ` +
+          'add encoder.head = { type: "projection", hidden: 256, out: 256 }',
+      );
+    }
+    this.#store = new ParamStore(cfg.seed);
+    this.encoder = buildEncoder(
+      this.#store,
+      pixel ? { backbone: cfg.encoder.backbone, neck: cfg.encoder.neck } : cfg.encoder,
+    );
+    this.geometry = patchGeometry("mim-siamese", patch, this.encoder.backbone, ctx.imageShape);
+    // Throws when the masked view would keep no patch; ratio > 0 keeps the complement non-empty.
+    keptTokenCount(this.geometry.gridH * this.geometry.gridW, this.ratio);
+    this.decoder = pixel
+      ? new PatchDecoder(this.#store, "decoder", {
+        inChannels: this.encoder.backbone.outChannels,
+        cellSize: this.geometry.stride,
+        outChannels: ctx.imageShape[2],
+      })
+      : undefined;
+    if (this.similarity === "cosine") {
+      const d = this.encoder.head!.outFeatures;
+      this.predictor = new ProjectionHead(this.#store, "predictor", d, {
+        type: "projection",
+        hidden: Math.max(1, Math.floor(d / 4)),
+        out: d,
+      });
+    }
+    this.#recipe = maeViewRecipe(ctx.stats);
+  }
+
+  params(): Map<string, tf.Variable> {
+    return this.#store.params();
+  }
+
+  state(): Map<string, tf.Variable> {
+    return this.#store.allVariables();
+  }
+
+  /**
+   * pixel-l2: `[view, masked, patchMask [N,L]]`; cosine / infonce:
+   * `[masked, complement, cells [2N,h*w]]` (rows 0..N-1 for the masked view).
+   */
+  prepare(input: StepInput): tf.Tensor[] {
+    const view = makeView(input.images, this.#recipe, input.rng);
+    const n = view.shape[0];
+    const geo = this.geometry;
+    const g = gridMask({
+      n,
+      gridH: geo.gridH,
+      gridW: geo.gridW,
+      ratio: this.ratio,
+      rng: input.rng,
+    });
+    tf.dispose([g.idsKeep, g.idsRestore, g.idsShuffle]);
+    const a = occludeOnGrid(view, g.mask, geo, this.fill, input.rng);
+    if (this.similarity === "pixel-l2") {
+      a.cells.dispose();
+      return [view, a.image, g.mask];
+    }
+    const complement = invertMask(g.mask);
+    const b = occludeOnGrid(view, complement, geo, this.fill, input.rng);
+    const cells = tf.concat([a.cells, b.cells], 0);
+    tf.dispose([view, g.mask, complement, a.cells, b.cells]);
+    return [a.image, b.image, cells];
+  }
+
+  loss(inputs: tf.Tensor[]): StepLoss {
+    const ctx = { training: true };
+    if (this.similarity === "pixel-l2") {
+      const [view, masked, patchMask] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+      const p = this.geometry.patch;
+      const patches = patchify(view, p);
+      const target = this.normPixLoss ? normalizePatches(patches) : patches;
+      const pred = this.decoder!.patches(this.encoder.featureMap(masked, ctx), p);
+      const sim = pixelL2(pred, target, patchMask);
+      return { loss: sim };
+    }
+    const [a, b, cells] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+    const n = a.shape[0];
+    const z = this.encoder.project(tf.concat([a, b], 0), ctx, cells);
+    const [z1, z2] = tf.split(z, [n, n], 0) as tf.Tensor2D[];
+    let sim: tf.Scalar;
+    if (this.similarity === "cosine") {
+      const p = this.predictor!.apply(z, ctx);
+      const [p1, p2] = tf.split(p, [n, n], 0) as tf.Tensor2D[];
+      sim = tf.mul(
+        tf.add(
+          cosineSimilarityLoss(p1, stopGradient(z2)),
+          cosineSimilarityLoss(p2, stopGradient(z1)),
+        ),
+        0.5,
+      ) as tf.Scalar;
+    } else {
+      sim = tf.mul(
+        tf.add(
+          infoNceSimilarity(z1, z2, this.temperature),
+          infoNceSimilarity(z2, z1, this.temperature),
+        ),
+        0.5,
+      ) as tf.Scalar;
+    }
+    return { loss: sim };
+  }
+
+  dispose(): void {
+    this.#store.dispose();
+  }
+}
+
+registerMethod({
+  name: "mim-siamese",
+  description:
+    "MIM as occlusion-invariant siamese learning: one grid mask, similarity pixel-l2 | cosine | infonce",
+  defaults: {
+    similarity: "pixel-l2",
+    ratio: 0.75,
+    patch: "auto",
+    fill: "zero",
+    normPixLoss: true,
+    temperature: 0.2,
+  },
+  build: (cfg, ctx) => new MimSiamese(cfg, ctx),
+});

@@ -1,0 +1,260 @@
+import * as tf from "../tfjs.ts";
+import assert from "node:assert/strict";
+import { initBackend } from "../backend/select.ts";
+import { generateSynthetic } from "../data/synthetic.ts";
+import { channelStats } from "../data/channel_stats.ts";
+import { toFloatBatch } from "../augment/float_batch.ts";
+import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
+import { buildMethod } from "./all.ts";
+import type { Method, StepInput } from "./method.ts";
+import { HighPassInputEncoder, SaliencyMoco, SaliencySimclr } from "./saliency_masked.ts";
+import { highPass } from "../masking/mod.ts";
+import { trainMethod } from "../train/trainer.ts";
+import { stepRng } from "../train/step_rng.ts";
+
+await initBackend({ backend: "wasm", threads: 1 });
+const data = generateSynthetic({ trainSize: 64, testSize: 16, seed: 9 });
+const ctx = { imageShape: data.imageShape, stats: channelStats(data.train, 3), numClasses: 10 };
+const quiet = { log: () => {}, progress: () => {} };
+const N = 16;
+const H = 32;
+
+function tinyConfig(
+  method: string,
+  epochs: number,
+  options: Record<string, unknown> = {},
+): ExperimentConfig {
+  const cfg = defaultExperiment();
+  cfg.method = method;
+  cfg.methodOptions = method === "saliency-moco" ? { queueSize: 32, ...options } : options;
+  cfg.encoder = {
+    backbone: { type: "resnet", blocks: [1], width: 4 },
+    neck: { type: "gap" },
+    head: { type: "projection", hidden: 16, out: 8 },
+  };
+  cfg.optim = { ...cfg.optim, batchSize: N, epochs, warmupEpochs: 0, lr: 1e-2 };
+  cfg.seed = 13;
+  return cfg;
+}
+
+const build = (cfg: ExperimentConfig): Method => buildMethod(cfg, ctx);
+
+function stepInput(step: number): StepInput {
+  const idx = Int32Array.from({ length: N }, (_, i) => (i * 3 + step * N) % 64);
+  return {
+    images: toFloatBatch(data.train, idx, data.imageShape),
+    labels: tf.tensor1d(Int32Array.from(idx, (i) => data.train.labels[i]), "int32"),
+    rng: stepRng(21, 0, step),
+    step,
+    epoch: 0,
+  };
+}
+
+/**
+ * Cells (of a g x g grid) where `a` and `b` differ anywhere, per image:
+ * returns [N][g*g] booleans.
+ */
+async function changedCells(a: tf.Tensor4D, b: tf.Tensor4D, g: number): Promise<boolean[][]> {
+  const [n, h, w, c] = a.shape;
+  const va = await a.data();
+  const vb = await b.data();
+  const out: boolean[][] = [];
+  for (let i = 0; i < n; i++) {
+    const cells = new Array<boolean>(g * g).fill(false);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let ch = 0; ch < c; ch++) {
+          const p = ((i * h + y) * w + x) * c + ch;
+          if (va[p] !== vb[p]) cells[Math.floor((y * g) / h) * g + Math.floor((x * g) / w)] = true;
+        }
+      }
+    }
+    out.push(cells);
+  }
+  return out;
+}
+
+for (const method of ["saliency-moco", "saliency-simclr"]) {
+  Deno.test(`${method} (high-pass, saliency, hard negatives) trains with a finite, decreasing loss`, async () => {
+    const dir = await Deno.makeTempDir();
+    // T 0.2: at SimCLR's 0.5 the loss of this tiny run is too flat to show a trend.
+    const cfg = tinyConfig(method, 5, method === "saliency-simclr" ? { temperature: 0.2 } : {});
+    const m = build(cfg);
+    const counts: number[] = [];
+    const summary = await trainMethod({
+      method: m,
+      config: cfg,
+      configHash: "h",
+      train: data.train,
+      imageShape: data.imageShape,
+      checkpointDir: dir,
+      onEpoch: () => {
+        counts.push(tf.memory().numTensors);
+      },
+      ...quiet,
+    });
+    const losses = summary.history.map((r) => r.loss);
+    assert.ok(losses.every(Number.isFinite), `non-finite loss: ${losses}`);
+    // Small noisy batches: compare the mean of the last two epochs with the first.
+    const late = (losses[3] + losses[4]) / 2;
+    assert.ok(late < losses[0], `loss did not decrease: ${losses}`);
+    assert.deepEqual(counts.slice(1), counts.slice(0, -1), "training leaked tensors");
+    console.log(`${method} losses: ${losses.map((l) => l.toFixed(4)).join(" ")}`);
+    m.dispose();
+    await Deno.remove(dir, { recursive: true });
+  });
+}
+
+Deno.test("masking options are validated with the fix in the message", () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ fill: "zero" }, /unknown fill "zero"; use one of highpass-noise, blur, mean/],
+    [{ maskBranch: "value" }, /unknown maskBranch "value"; use one of query, key, both/],
+    [{ where: "edges" }, /unknown where "edges"/],
+    [{ grid: 0 }, /grid must be an integer in \[1, 32\].*--option grid=4/],
+    [{ grid: 33 }, /grid must be an integer/],
+    [{ ratio: [0.3, 0.1] }, /ratio must be \[lo, hi\] with 0 <= lo <= hi <= 1/],
+    [{ hardRatio: 0.5 }, /hardRatio must be \[lo, hi\]/],
+    [{ hardNegatives: "yes" }, /hardNegatives must be true or false/],
+    [{ saliencyAlpha: -1 }, /saliencyAlpha must be a finite number >= 0/],
+  ];
+  for (const method of ["saliency-moco", "saliency-simclr"]) {
+    for (const [opts, re] of bad) {
+      assert.throws(() => build(tinyConfig(method, 1, opts)), (e: Error) => {
+        assert.match(e.message, re);
+        assert.ok(e.message.startsWith(method), e.message);
+        return true;
+      });
+    }
+  }
+  // The MoCo options still apply underneath.
+  assert.throws(() => build(tinyConfig("saliency-moco", 1, { queueSize: 8 })), /queueSize/);
+});
+
+for (const method of ["saliency-moco", "saliency-simclr"]) {
+  Deno.test(`${method}: the masked branch is the one maskBranch names, the other is the plain view`, async () => {
+    for (const branch of ["query", "key", "both"]) {
+      const m = build(
+        tinyConfig(method, 1, { maskBranch: branch, fill: "mean", hardNegatives: false }),
+      ) as SaliencyMoco | SaliencySimclr;
+      const input = stepInput(0);
+      const views = m.stepViews(input);
+      // Same step stream -> the same two augmented views, before any mask.
+      const rng = stepRng(21, 0, 0);
+      const [v1, v2] = m instanceof SaliencyMoco
+        ? m.moco.makeViews(input.images, rng)
+        : m.simclr.prepare({ ...input, rng }) as [tf.Tensor4D, tf.Tensor4D];
+      const q = await changedCells(views.query, v1, 4);
+      const k = await changedCells(views.key, v2, 4);
+      const count = (cells: boolean[][]) => cells.flat().filter(Boolean).length;
+      const qMasked = branch !== "key";
+      const kMasked = branch !== "query";
+      assert.equal(count(q) > 0, qMasked, `${branch}: query masked?`);
+      assert.equal(count(k) > 0, kMasked, `${branch}: key masked?`);
+      // Masked images: at most floor(0.25 * 16) = 4 cells each, filled with the image mean.
+      for (const cells of [...q, ...k]) assert.ok(cells.filter(Boolean).length <= 4);
+      assert.equal(views.hard, null);
+      tf.dispose([v1, v2, views.query, views.key, input.images, input.labels]);
+      m.dispose();
+    }
+  });
+}
+
+Deno.test("mean fill: masked cells hold the per-image, per-channel mean of the view", async () => {
+  const m = build(tinyConfig("saliency-moco", 1, { fill: "mean" })) as SaliencyMoco;
+  const input = stepInput(1);
+  const views = m.stepViews(input);
+  const [v1] = m.moco.makeViews(input.images, stepRng(21, 0, 1));
+  const cells = await changedCells(views.query, v1, 4);
+  const q = await views.query.data();
+  const mean = await tf.mean(v1, [1, 2]).data();
+  let checked = 0;
+  for (let i = 0; i < N; i++) {
+    for (let cell = 0; cell < 16; cell++) {
+      if (!cells[i][cell]) continue;
+      const [y, x] = [Math.floor(cell / 4) * 8 + 3, (cell % 4) * 8 + 5];
+      for (let ch = 0; ch < 3; ch++) {
+        const got = q[((i * H + y) * H + x) * 3 + ch];
+        assert.ok(Math.abs(got - mean[i * 3 + ch]) < 1e-5);
+      }
+      checked++;
+    }
+  }
+  assert.ok(checked > 0);
+  tf.dispose([v1, views.query, views.key, views.hard ?? [], input.images, input.labels]);
+  m.dispose();
+});
+
+Deno.test("hard negatives mask round(r |fg|) foreground cells of the key view, r in [0.4, 0.7]", async () => {
+  for (const method of ["saliency-moco", "saliency-simclr"]) {
+    const m = build(tinyConfig(method, 1, { fill: "blur" })) as SaliencyMoco | SaliencySimclr;
+    const input = stepInput(2);
+    const views = m.stepViews(input);
+    const rng = stepRng(21, 0, 2);
+    const [v1, v2] = m instanceof SaliencyMoco
+      ? m.moco.makeViews(input.images, rng)
+      : m.simclr.prepare({ ...input, rng }) as [tf.Tensor4D, tf.Tensor4D];
+    assert.ok(views.hard);
+    assert.deepEqual(await views.key.data(), await v2.data(), "key branch is not masked");
+    const fg = await m.masker.foreground(v2).array();
+    const hardCells = await changedCells(views.hard, v2, 4);
+    const background = fg.flat().filter((v) => v < 0.5).length;
+    assert.ok(background > 0, "no background cell: the foreground-only check would be vacuous");
+    for (let i = 0; i < N; i++) {
+      const nFg = fg[i].filter((v) => v > 0.5).length;
+      const masked = hardCells[i].map((c, j) => (c ? j : -1)).filter((j) => j >= 0);
+      for (const j of masked) assert.equal(fg[i][j], 1, `image ${i}: background cell ${j} masked`);
+      assert.ok(
+        masked.length >= Math.round(0.4 * nFg) && masked.length <= Math.round(0.7 * nFg),
+        `image ${i}: ${masked.length} of ${nFg} foreground cells masked`,
+      );
+    }
+    const inputs = m.prepare(stepInput(2));
+    assert.equal(inputs.length, 3);
+    tf.dispose([v1, v2, views.query, views.key, views.hard, ...inputs, input.images]);
+    m.dispose();
+  }
+});
+
+Deno.test("where=random masks floor(r L) cells anywhere, r in the ratio range", async () => {
+  const m = build(
+    tinyConfig("saliency-moco", 1, { where: "random", fill: "mean", grid: 8, ratio: [0.1, 0.2] }),
+  ) as SaliencyMoco;
+  const input = stepInput(0);
+  const views = m.stepViews(input);
+  const [v1] = m.moco.makeViews(input.images, stepRng(21, 0, 0));
+  const cells = await changedCells(views.query, v1, 8);
+  const counts = cells.map((c) => c.filter(Boolean).length);
+  for (const c of counts) assert.ok(c >= Math.floor(0.1 * 64) && c <= Math.floor(0.2 * 64), `${c}`);
+  assert.ok(new Set(counts).size > 1, "every image masked the same number of cells");
+  tf.dispose([v1, views.query, views.key, views.hard ?? [], input.images, input.labels]);
+  m.dispose();
+});
+
+Deno.test("high-pass fill: both branches are high-passed, and so are the evaluation inputs", async () => {
+  const m = build(tinyConfig("saliency-moco", 1, { symmetric: true })) as SaliencyMoco;
+  const input = stepInput(3);
+  const views = m.stepViews(input);
+  const [v1, v2] = m.moco.makeViews(input.images, stepRng(21, 0, 3));
+  // Symmetric: keys are [plain v2; plain v1], plain = high-passed.
+  const want = tf.concat([highPass(v2), highPass(v1)], 0);
+  assert.deepEqual(await views.key.data(), await want.data());
+  assert.ok(m.encoder instanceof HighPassInputEncoder);
+  const e1 = m.encoder.embed(v1, { training: false });
+  const e2 = m.moco.encoder.embed(highPass(v1), { training: false });
+  const [a, b] = [await e1.data(), await e2.data()];
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5);
+  const blur = build(tinyConfig("saliency-moco", 1, { fill: "blur" })) as SaliencyMoco;
+  assert.equal(blur.encoder, blur.moco.encoder);
+  const off = build(tinyConfig("saliency-moco", 1, { evalHighPass: false })) as SaliencyMoco;
+  assert.equal(off.encoder, off.moco.encoder);
+  tf.dispose([want, e1, e2, v1, v2, views.query, views.key, views.hard ?? [], input.images]);
+  for (const x of [m, blur, off]) x.dispose();
+});
+
+Deno.test("saliency-moco trains only the query encoder and checkpoints the MoCo state", () => {
+  const m = build(tinyConfig("saliency-moco", 1)) as SaliencyMoco;
+  assert.deepEqual([...m.state().keys()], [...m.moco.state().keys()]);
+  assert.ok([...m.params().keys()].every((k) => !k.startsWith("key.")));
+  assert.ok(m.state().has("queue.keys"));
+  m.dispose();
+});
