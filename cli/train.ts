@@ -50,6 +50,8 @@ Usage: deno task train --method <name> [options]
   --finetune-labels <n|p%> also fine-tune with a class-balanced label budget: n images
                            (4000 for CIFAR-10, 1000 for SVHN) or p% of each class (1%, 10%)
   --finetune-epochs <n>    fine-tuning epochs (default 10)
+  --monitor-every <n>      kNN monitor every n epochs, logged in metrics.jsonl (default off)
+  --monitor-size <n>       images per split for the kNN monitor (default 1000)
   --backend <name>         auto | tensorflow | webgpu | wasm | cpu (default auto, or env KIT_BACKEND)
   --threads <n>            CPU threads for the backend
   --out <dir>              run directory (default runs/<method>-<dataset>-<hash>)
@@ -98,6 +100,8 @@ const { values } = (() => {
         "eval-train-size": { type: "string" },
         "finetune-labels": { type: "string" },
         "finetune-epochs": { type: "string" },
+        "monitor-every": { type: "string" },
+        "monitor-size": { type: "string" },
         backend: { type: "string" },
         threads: { type: "string" },
         out: { type: "string" },
@@ -198,6 +202,10 @@ if (budget?.endsWith("%")) {
 }
 cfg.eval.finetuneEpochs = num("finetune-epochs", values["finetune-epochs"], true) ??
   cfg.eval.finetuneEpochs;
+
+cfg.eval.monitorEvery = num("monitor-every", values["monitor-every"], true) ??
+  cfg.eval.monitorEvery;
+cfg.eval.monitorSize = num("monitor-size", values["monitor-size"], true) ?? cfg.eval.monitorSize;
 
 // Stop cleanly on Ctrl-C / SIGTERM: the trainer checkpoints at the next step and exits.
 let stopRequested = false;

@@ -42,6 +42,10 @@ export interface EvalConfig {
   finetuneFraction?: number;
   /** Fine-tuning epochs. */
   finetuneEpochs: number;
+  /** Epochs between kNN monitor evaluations during training (unset or 0: off). */
+  monitorEvery?: number;
+  /** Images per split used by the kNN monitor (default 1000). */
+  monitorSize?: number;
 }
 
 /** One training run. */
@@ -100,6 +104,15 @@ export function validateExperiment(cfg: ExperimentConfig): void {
   positiveInt(cfg.data.trainSize, "data.trainSize (--train-size)");
   positiveInt(cfg.data.testSize, "data.testSize (--test-size)");
   positiveInt(cfg.eval.finetuneLabels, "eval.finetuneLabels (--finetune-labels)");
+  positiveInt(cfg.eval.monitorSize, "eval.monitorSize (--monitor-size)");
+  if (
+    cfg.eval.monitorEvery !== undefined &&
+    !(Number.isInteger(cfg.eval.monitorEvery) && cfg.eval.monitorEvery >= 0)
+  ) {
+    throw new Error(
+      `config field eval.monitorEvery (--monitor-every) must be an integer >= 0, got ${cfg.eval.monitorEvery}`,
+    );
+  }
   const frac = cfg.eval.finetuneFraction;
   if (frac !== undefined && !(frac > 0 && frac <= 1)) {
     throw new Error(`eval.finetuneFraction (--finetune-labels N%) must be in (0, 1], got ${frac}`);

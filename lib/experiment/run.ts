@@ -30,6 +30,7 @@ import {
 } from "../train/run_record.ts";
 import { evaluateRepresentation } from "../eval/protocol.ts";
 import { finetune } from "../eval/finetune.ts";
+import { makeKnnMonitor } from "../eval/knn_monitor.ts";
 
 /** The result line of a run (also `result.json`). Accuracies are percentages. */
 export interface ExperimentResult {
@@ -167,6 +168,16 @@ export async function runExperiment(
     if (error) record.error = error;
     await writeJsonAtomic(paths.run, record);
   };
+  const monitor = (cfg.eval.monitorEvery ?? 0) > 0
+    ? makeKnnMonitor({
+      dataset,
+      size: cfg.eval.monitorSize ?? 1000,
+      k: cfg.eval.knnK,
+      temperature: cfg.eval.knnTemperature,
+      stats,
+      seed: 0,
+    })
+    : undefined;
   try {
     const summary = await trainMethod({
       method,
@@ -179,7 +190,17 @@ export async function runExperiment(
       syncEvery: backend.name === "webgpu" ? 20 : 1,
       log,
       progress: opts.progress,
-      onEpoch: (rec) => appendJsonLine(paths.metrics, rec),
+      onEpoch: async (rec) => {
+        const every = cfg.eval.monitorEvery ?? 0;
+        if (
+          monitor && every > 0 &&
+          ((rec.epoch + 1) % every === 0 || rec.epoch + 1 === cfg.optim.epochs)
+        ) {
+          const knn = await monitor((x) => method.encoder.embed(x, { training: false }));
+          rec.metrics.knnMonitorTop1 = Math.round(knn.top1 * 10000) / 100;
+        }
+        await appendJsonLine(paths.metrics, rec);
+      },
     });
     record.timings.trainSeconds = summary.trainSeconds;
 

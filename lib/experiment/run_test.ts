@@ -14,7 +14,14 @@ function tinyConfig(): ExperimentConfig {
     head: { type: "projection", hidden: 16, out: 8 },
   };
   cfg.optim = { ...cfg.optim, batchSize: 16, epochs: 2, warmupEpochs: 0 };
-  cfg.eval = { ...cfg.eval, linearEpochs: 3, finetuneLabels: 20, finetuneEpochs: 1 };
+  cfg.eval = {
+    ...cfg.eval,
+    linearEpochs: 3,
+    finetuneLabels: 20,
+    finetuneEpochs: 1,
+    monitorEvery: 1,
+    monitorSize: 30,
+  };
   return cfg;
 }
 
@@ -40,6 +47,10 @@ Deno.test("runExperiment writes config, run record, metrics and result, and reus
   assert.ok(record.timings.trainSeconds > 0);
   const lines = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
   assert.equal(lines.length, 2);
+  for (const line of lines) {
+    const top1 = JSON.parse(line).metrics.knnMonitorTop1;
+    assert.ok(top1 >= 0 && top1 <= 100, `kNN monitor top-1 ${top1} in every epoch line`);
+  }
   assert.deepEqual(JSON.parse(await Deno.readTextFile(join(out, "config.json"))), cfg);
 
   const again = await runExperiment(cfg, { ...quiet, outDir: out });
