@@ -10,6 +10,7 @@
  */
 import * as tf from "../tfjs.ts";
 import { fanInUniform, heNormal, ParamStore } from "./params.ts";
+import { batchNormTrain } from "./batch_norm_op.ts";
 
 /** Forward-pass context shared by all layers. */
 export interface ForwardContext {
@@ -99,30 +100,34 @@ export class BatchNorm {
     this.runningVar = store.buffer(`${name}.running_var`, [channels], { kind: "ones" });
   }
 
-  /** Normalises x (any rank >= 2, channels last). */
+  /**
+   * Normalises x (any rank >= 2, channels last). Training mode runs the fused op
+   * {@link batchNormTrain} (one kernel forward, one backward) and moves the running statistics
+   * (running_var gets the unbiased batch variance); eval mode uses the running statistics.
+   */
   apply<T extends tf.Tensor>(x: T, ctx: ForwardContext): T {
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
-    let mean: tf.Tensor;
-    let variance: tf.Tensor;
     if (ctx.training) {
-      const m = tf.moments(x, axes);
-      mean = m.mean;
-      variance = m.variance;
-      const n = axes.reduce((acc, a) => acc * x.shape[a], 1);
-      const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+      const c = x.shape[x.shape.length - 1];
+      const gamma = this.affine ? this.gamma : tf.ones([c]);
+      const beta = this.affine ? this.beta : tf.zeros([c]);
+      const { y, mean, variance } = batchNormTrain(x, gamma, beta, this.eps);
+      const n = x.size / c;
       // Running statistics never feed the training loss, so no gradient flows through them.
       const mom = this.momentum;
       this.runningMean.assign(
-        tf.add(tf.mul(this.runningMean, 1 - mom), tf.mul(mean, mom)),
+        tf.tidy(() => tf.add(tf.mul(this.runningMean, 1 - mom), tf.mul(mean, mom))),
       );
       this.runningVar.assign(
-        tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(unbiased, mom)),
+        tf.tidy(() =>
+          tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(variance, mom * n / Math.max(n - 1, 1)))
+        ),
       );
-    } else {
-      mean = this.runningMean;
-      variance = this.runningVar;
+      tf.dispose(this.affine ? [mean, variance] : [mean, variance, gamma, beta]);
+      return y;
     }
     // y = (x - mean) * (gamma / sqrt(var + eps)) + beta, folded into one scale/shift.
+    const mean = this.runningMean;
+    const variance = this.runningVar;
     const scale = this.affine
       ? tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.eps)))
       : tf.rsqrt(tf.add(variance, this.eps));

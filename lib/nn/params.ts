@@ -144,7 +144,10 @@ export class ParamStore {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = fill(size, init, this.#rng);
     // tfjs variable names are global to the engine; our names live in the maps only.
-    const v = tf.variable(tf.tensor(values, shape, "float32"), trainable);
+    // The variable shares the initial tensor's data; dispose that handle or it outlives dispose().
+    const initial = tf.tensor(values, shape, "float32");
+    const v = tf.variable(initial, trainable);
+    initial.dispose();
     into.set(name, v);
     return v;
   }

@@ -316,6 +316,7 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     }
   }
   progress.trainSeconds = secondsBefore + (performance.now() - runStart) / 1000;
+  optimizer.dispose(); // the moments live in the checkpoint now; free them for evaluation
   return {
     history: progress.history,
     globalStep: progress.globalStep,

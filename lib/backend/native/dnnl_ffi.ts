@@ -22,6 +22,8 @@ export const DESC_SIZE = {
   reduction: 1408,
   poolingV2: 3288,
   matmul: 2800,
+  /** dnnl_batch_normalization_desc_t: kinds, 5 memory descs, epsilon, flags. */
+  batchNormalization: 3496,
   /** dnnl_exec_arg_t: { int arg; dnnl_memory_t memory; } (pointer at offset 8). */
   execArg: 16,
 } as const;
@@ -98,7 +100,13 @@ type ArgName =
   | "diffWeights"
   | "diffBias"
   | "from"
-  | "to";
+  | "to"
+  | "mean"
+  | "variance"
+  | "scale"
+  | "shift"
+  | "diffScale"
+  | "diffShift";
 
 /** `DNNL_ARG_*` execution argument indices. */
 export const ARG: Readonly<Record<ArgName, number>> = {
@@ -114,7 +122,16 @@ export const ARG: Readonly<Record<ArgName, number>> = {
   diffBias: 169,
   from: 1,
   to: 17,
+  mean: 49,
+  variance: 50,
+  scale: 51,
+  shift: 52,
+  diffScale: 255,
+  diffShift: 256,
 };
+
+/** dnnl_normalization_flags_t bits (separate scale and shift tensors, oneDNN >= 2.3). */
+export const NORM_FLAGS = { useScale: 0x8, useShift: 0x10 } as const;
 
 /** dnnl_engine_kind_t cpu, dnnl_stream_default_flags, dnnl_success. */
 export const ENGINE_CPU = 1;
@@ -216,6 +233,14 @@ const SYMBOLS = {
       "buffer",
       "buffer",
     ],
+    result: "i32",
+  },
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
     result: "i32",
   },
   dnnl_primitive_desc_create: {

@@ -1,8 +1,8 @@
 /**
  * Registers the tfjs backend "native": the stock cpu backend (every cpu kernel copied over, so
  * any op works) with its hot training kernels replaced by oneDNN ones (convolutions and their
- * gradients, matmul, element-wise/broadcast ops, reductions, pooling). The `cpu` backend itself
- * is left untouched and stays the correctness reference.
+ * gradients, matmul, element-wise/broadcast ops, reductions, pooling, the kit's fused batch
+ * norm). The `cpu` backend itself is left untouched and stays the correctness reference.
  *
  * Without `libdnnl.so.2` (e.g. macOS, or Linux without `apt-get install libdnnl2`) nothing is
  * registered and the status says why; the kit then runs on its wasm backend.
@@ -29,6 +29,7 @@ import { reduceKernels } from "./dnnl_kernels/reduce.ts";
 import { matmulKernels } from "./dnnl_kernels/matmul.ts";
 import { poolKernels } from "./dnnl_kernels/pool.ts";
 import { tileKernels } from "./dnnl_kernels/tile.ts";
+import { batchNormKernels } from "./dnnl_kernels/batch_norm.ts";
 
 export { NATIVE_BACKEND } from "./backend_name.ts";
 
@@ -41,6 +42,7 @@ const FAMILIES: NativeKernelFamily[] = [
   reduceKernels,
   poolKernels,
   tileKernels,
+  batchNormKernels,
 ];
 
 /** Outcome of {@link registerNativeBackend}. */

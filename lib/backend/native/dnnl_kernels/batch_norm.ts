@@ -1,0 +1,193 @@
+/**
+ * The kit's fused training batch norm (`KitBatchNormTrain`, `KitBatchNormTrainGrad`; contract in
+ * lib/nn/batch_norm_kernels.ts) on oneDNN's batch normalization primitive: forward training
+ * with separate scale and shift (`use_scale | use_shift`), backward with `dnnl_backward` (data,
+ * scale and shift gradients in one call). Channels-last data is handed over zero copy as
+ * oneDNN `nhwc` (tag `acdb` on dims N,C,H,W; rank-2 and other ranks as `[rows, C, 1, 1]`).
+ *
+ * Declines (the cpu kernel, float32 loops, runs instead): non-float32 inputs, fewer than
+ * {@link MIN_NATIVE_ELEMENTS} elements, and a backward call whose `dmean`/`dvariance` are not
+ * all zero (the batch statistics feed the loss directly, which oneDNN's primitive ignores).
+ *
+ * @module
+ */
+
+import { ARG, DESC_SIZE, NORM_FLAGS, PROP, TAG } from "../dnnl_ffi.ts";
+import { type DnnlRuntime, Executable, type Primitive } from "../dnnl_runtime.ts";
+import {
+  cacheKey,
+  input,
+  type NativeKernelArgs,
+  type NativeKernelSpec,
+  sizeOf,
+} from "../native_kernel.ts";
+import { MIN_NATIVE_ELEMENTS } from "./binary.ts";
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "../../../nn/batch_norm_kernels.ts";
+
+/** oneDNN dims (N, C, H, W) of a channels-last tensor. */
+function dataDims(shape: readonly number[]): number[] {
+  const c = shape[shape.length - 1];
+  if (shape.length === 4) return [shape[0], c, shape[1], shape[2]];
+  return [sizeOf(shape) / c, c, 1, 1];
+}
+
+interface Plan {
+  forward: Primitive;
+  forwardExec: Executable;
+  backwardExec?: Executable;
+}
+
+function allZero(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return false;
+  return true;
+}
+
+/** The batch-norm kernels (see module docs). */
+export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
+  const plans = new Map<string, Plan>();
+  const flags = NORM_FLAGS.useScale | NORM_FLAGS.useShift;
+  const plan = (dims: number[], eps: number): Plan => {
+    const key = cacheKey(dims, eps);
+    let p = plans.get(key);
+    if (p === undefined) {
+      const data = rt.mdTag(dims, TAG.acdb);
+      const stat = rt.md([dims[1]]);
+      const desc = new Uint8Array(DESC_SIZE.batchNormalization);
+      rt.check(
+        rt.fn.dnnl_batch_normalization_forward_desc_init(
+          desc,
+          PROP.forwardTraining,
+          data,
+          eps,
+          flags,
+        ),
+        "dnnl_batch_normalization_forward_desc_init",
+      );
+      const forward = rt.primitive(desc, "batch normalization forward");
+      const dataPtr = Deno.UnsafePointer.of(data);
+      const statPtr = Deno.UnsafePointer.of(stat);
+      const forwardExec = new Executable(rt, forward, [
+        { arg: ARG.src, md: dataPtr },
+        { arg: ARG.scale, md: statPtr },
+        { arg: ARG.shift, md: statPtr },
+        { arg: ARG.dst, md: dataPtr },
+        { arg: ARG.mean, md: statPtr },
+        { arg: ARG.variance, md: statPtr },
+      ]);
+      p = { forward, forwardExec };
+      plans.set(key, p);
+    }
+    return p;
+  };
+  const backwardExec = (dims: number[], eps: number): Executable => {
+    const p = plan(dims, eps);
+    if (p.backwardExec === undefined) {
+      const data = rt.mdTag(dims, TAG.acdb);
+      const stat = rt.md([dims[1]]);
+      const desc = new Uint8Array(DESC_SIZE.batchNormalization);
+      rt.check(
+        rt.fn.dnnl_batch_normalization_backward_desc_init(
+          desc,
+          PROP.backward,
+          data,
+          data,
+          eps,
+          flags,
+        ),
+        "dnnl_batch_normalization_backward_desc_init",
+      );
+      const prim = rt.primitive(desc, "batch normalization backward", p.forward.pd);
+      const dataPtr = Deno.UnsafePointer.of(data);
+      const statPtr = Deno.UnsafePointer.of(stat);
+      p.backwardExec = new Executable(rt, prim, [
+        { arg: ARG.src, md: dataPtr },
+        { arg: ARG.diffDst, md: dataPtr },
+        { arg: ARG.mean, md: statPtr },
+        { arg: ARG.variance, md: statPtr },
+        { arg: ARG.scale, md: statPtr },
+        { arg: ARG.shift, md: statPtr },
+        { arg: ARG.diffSrc, md: dataPtr },
+        { arg: ARG.diffScale, md: statPtr },
+        { arg: ARG.diffShift, md: statPtr },
+      ]);
+    }
+    return p.backwardExec;
+  };
+
+  // oneDNN 2.6 requires the shift as a backward argument though the gradients never read it.
+  const placeholders = new Map<number, Float32Array>();
+  const shiftPlaceholder = (c: number): Float32Array => {
+    let p = placeholders.get(c);
+    if (p === undefined) placeholders.set(c, p = new Float32Array(c));
+    return p;
+  };
+
+  return [
+    {
+      name: BATCH_NORM_TRAIN,
+      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+        const x = input(inputs, "x", BATCH_NORM_TRAIN);
+        const gamma = input(inputs, "gamma", BATCH_NORM_TRAIN);
+        const beta = input(inputs, "beta", BATCH_NORM_TRAIN);
+        const n = sizeOf(x.shape);
+        if (x.shape.length < 2 || n < MIN_NATIVE_ELEMENTS) return null;
+        if ([x, gamma, beta].some((t) => t.dtype !== "float32")) return null;
+        const dims = dataDims(x.shape);
+        const c = dims[1];
+        const y = backend.allocF32(n);
+        const mean = new Float32Array(c);
+        const variance = new Float32Array(c);
+        plan(dims, attrs.eps as number).forwardExec.run([
+          backend.values(x),
+          backend.values(gamma),
+          backend.values(beta),
+          y,
+          mean,
+          variance,
+        ]);
+        return [
+          backend.output(y, [...x.shape]),
+          backend.output(mean, [c]),
+          backend.output(variance, [c]),
+        ];
+      },
+    },
+    {
+      name: BATCH_NORM_TRAIN_GRAD,
+      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+        const name = BATCH_NORM_TRAIN_GRAD;
+        const names = ["x", "dy", "mean", "variance", "gamma", "dmean", "dvariance"];
+        const infos = names.map((k) => input(inputs, k, name));
+        const [x] = infos;
+        const n = sizeOf(x.shape);
+        if (x.shape.length < 2 || n < MIN_NATIVE_ELEMENTS) return null;
+        if (infos.some((t) => t.dtype !== "float32")) return null;
+        const [xs, dy, mean, variance, gamma, dmean, dvariance] = infos.map((t) =>
+          backend.values(t)
+        );
+        if (!allZero(dmean) || !allZero(dvariance)) return null;
+        const dims = dataDims(x.shape);
+        const c = dims[1];
+        const dx = backend.allocF32(n);
+        const dgamma = new Float32Array(c);
+        const dbeta = new Float32Array(c);
+        backwardExec(dims, attrs.eps as number).run([
+          xs,
+          dy,
+          mean,
+          variance,
+          gamma,
+          shiftPlaceholder(c),
+          dx,
+          dgamma,
+          dbeta,
+        ]);
+        return [
+          backend.output(dx, [...x.shape]),
+          backend.output(dgamma, [c]),
+          backend.output(dbeta, [c]),
+        ];
+      },
+    },
+  ];
+}
