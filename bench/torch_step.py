@@ -4,7 +4,8 @@ Same network as the kit's standard quick encoder: CIFAR ResNet-10 (blocks [1,1,1
 3x3 stem without max-pool, BasicBlocks with 1x1 projection shortcuts), global average pool,
 projection head Linear(no bias)-BatchNorm1d-ReLU-Linear (hidden 256, out 256), NT-Xent
 (tau 0.5) over the 2N views, AdamW (weight decay 0.05). Tensors are channels_last (NHWC), the
-kit's layout.
+kit's layout. `--device cuda` runs it on the GPU (timed to completion: `loss.item()` waits for the
+device), for comparing with the kit's webgpu backend on the same card.
 
 Protocol (line based, stdin/stdout): prints one JSON line {"ready": ..., "threads": ...} after
 building; then for each input line "run K" it runs K steps and prints {"seconds": [...]} with
@@ -64,9 +65,9 @@ def nt_xent(z1, z2, tau):
     u = F.normalize(torch.cat([z1, z2]), dim=1, eps=1e-8)
     sim = u @ u.t() / tau
     n2 = u.shape[0]
-    sim = sim.masked_fill(torch.eye(n2, dtype=torch.bool), -1e9)
+    sim = sim.masked_fill(torch.eye(n2, dtype=torch.bool, device=u.device), -1e9)
     n = n2 // 2
-    target = torch.cat([torch.arange(n, n2), torch.arange(0, n)])
+    target = torch.cat([torch.arange(n, n2), torch.arange(0, n)]).to(u.device)
     return F.cross_entropy(sim, target)
 
 
@@ -76,15 +77,21 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--size", type=int, default=32)
+    p.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N)")
     a = p.parse_args()
+    if a.device.startswith("cuda") and not torch.cuda.is_available():
+        sys.exit(f"torch_step.py: --device {a.device} but torch.cuda.is_available() is False; "
+                 "install a CUDA build of torch (pip install torch) or use --device cpu")
+    device = torch.device(a.device)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = Encoder([1, 1, 1, 1], a.width, 256, 256).to(memory_format=torch.channels_last)
+    model = Encoder([1, 1, 1, 1], a.width, 256, 256).to(device, memory_format=torch.channels_last)
     decay = [q for n, q in model.named_parameters() if q.ndim > 1]
     no_decay = [q for n, q in model.named_parameters() if q.ndim <= 1]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05},
                              {"params": no_decay, "weight_decay": 0.0}], lr=2.5e-4)
-    views = torch.randn(2 * a.batch, 3, a.size, a.size).to(memory_format=torch.channels_last)
+    views = torch.randn(2 * a.batch, 3, a.size, a.size).to(device,
+                                                           memory_format=torch.channels_last)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -94,8 +101,9 @@ def main():
         opt.step()
         return loss.item()
 
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(json.dumps({"ready": True, "threads": torch.get_num_threads(),
-                      "torch": torch.__version__}), flush=True)
+                      "torch": torch.__version__, "device": name}), flush=True)
     for line in sys.stdin:
         cmd = line.split()
         if not cmd or cmd[0] == "quit":

@@ -11,11 +11,16 @@
  * deno task bench                       # auto backend (native when libdnnl2 is installed)
  * deno task bench --backend wasm --reps 3
  * deno task bench --json                # one JSON object on stdout
+ * deno task bench --backend webgpu --torch-device cuda --out results/bench/gpu.json
  * ```
+ *
+ * The last line is the GPU comparison: the kit on WebGPU (Vulkan) against PyTorch on CUDA on
+ * the same card; `--out` writes the result with the device and the date.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { dirname } from "node:path";
 import * as tf from "../lib/tfjs.ts";
 import { Rng } from "../lib/rng.ts";
 import { ParamStore, valueAndGrads } from "../lib/nn/params.ts";
@@ -27,11 +32,13 @@ import { type BackendRequest, initBackend } from "../lib/backend/select.ts";
 import { nativeKernelProfile } from "../lib/backend/native/register.ts";
 import { startTorchStepper } from "./bench_torch.ts";
 
-const HELP = `Kit vs PyTorch training-step throughput (images/s) on this CPU.
+const HELP = `Kit vs PyTorch training-step throughput (images/s) on this machine.
 
 Usage: deno task bench [options]
 
-  --backend <name>   auto (native if libdnnl2 is installed, else wasm), native, wasm, cpu
+  --backend <name>   auto (native if libdnnl2 is installed, else wasm), native, wasm, cpu,
+                     webgpu (a GPU through Deno's WebGPU; software adapters work, slowly)
+  --torch-device <d> PyTorch device: cpu, cuda (default: cuda with --backend webgpu, else cpu)
   --threads <n>      compute threads for both sides (default: all cores)
   --batch <n>        images per step; each step runs 2 views per image (default 128)
   --reps <n>         timed repetitions of each side, interleaved (default 5)
@@ -39,6 +46,8 @@ Usage: deno task bench [options]
   --no-torch         kit only
   --no-profile       skip the per-kernel profile
   --json             print one JSON object on stdout (logs go to stderr)
+  --out <file>       also write the result as JSON (with device and date), e.g.
+                     results/bench/gpu.json
   -h, --help         this text
 `;
 
@@ -58,7 +67,7 @@ function median(xs: number[]): number {
 
 async function selectBackend(req: string, threads: number, log: (m: string) => void) {
   const info = await initBackend({ backend: req as BackendRequest, threads, log });
-  return { backend: info.name, threads: info.threads, detail: info.reason };
+  return { backend: info.name, threads: info.threads, detail: info.reason, adapter: info.adapter };
 }
 
 /** The kit's training step on fixed random views; returns a function running one step. */
@@ -144,6 +153,8 @@ export async function main(args: string[]): Promise<number> {
       "no-torch": { type: "boolean", default: false },
       "no-profile": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      "torch-device": { type: "string" },
+      out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -166,14 +177,19 @@ export async function main(args: string[]): Promise<number> {
 
   const chosen = await selectBackend(values.backend, threads, log);
   log(`kit backend: ${chosen.backend} (${chosen.detail}), threads ${chosen.threads}`);
+  const torchDevice = values["torch-device"] ?? (chosen.backend === "webgpu" ? "cuda" : "cpu");
+  if (!/^(cpu|cuda(:\d+)?)$/.test(torchDevice)) {
+    throw new Error(`--torch-device must be cpu, cuda or cuda:N, got '${torchDevice}'`);
+  }
   const kit = kitStep(batch);
   const torch = values["no-torch"] ? "skipped (--no-torch)" : await startTorchStepper({
     threads,
     batch,
+    device: torchDevice,
     script: new URL("../bench/torch_step.py", import.meta.url).pathname,
   });
   if (typeof torch === "string") log(`torch: ${torch}`);
-  else log(`torch ${torch.info.torch}, threads ${torch.info.threads}`);
+  else log(`torch ${torch.info.torch} on ${torch.info.device}, threads ${torch.info.threads}`);
 
   try {
     for (let i = 0; i < warmup; i++) await kit.step();
@@ -212,11 +228,19 @@ export async function main(args: string[]): Promise<number> {
       torchStepSeconds: torchSec,
       loss,
       model: "resnet10 width 32, 32x32, projection 256-256, NT-Xent, AdamW",
+      device: chosen.adapter ?? `cpu (${navigator.hardwareConcurrency} cores)`,
+      torchDevice: typeof torch === "string" ? null : torch.info.device,
+      date: new Date().toISOString(),
       profile: profile && {
         stepMs: profile.stepMs,
         kernels: profile.rows.map((r) => ({ ...r, ms: Math.round(r.ms * 100) / 100 })),
       },
     };
+    if (values.out) {
+      await Deno.mkdir(dirname(values.out), { recursive: true });
+      await Deno.writeTextFile(values.out, JSON.stringify(result, null, 2) + "\n");
+      log(`wrote ${values.out}`);
+    }
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {

@@ -7,8 +7,8 @@
 
 /** A running PyTorch step process. */
 export interface TorchStepper {
-  /** torch version and threads it reported. */
-  info: { torch: string; threads: number };
+  /** torch version, threads and device name it reported. */
+  info: { torch: string; threads: number; device: string };
   /** Runs `k` steps; resolves to the wall seconds of each. */
   run(k: number): Promise<number[]>;
   /** Ends the process. */
@@ -36,10 +36,11 @@ async function hasTorch(python: string): Promise<boolean> {
 
 /**
  * Starts the PyTorch stepper, or returns a string saying why it cannot (no python with torch:
- * `apt-get install python3-torch`, or set KIT_TORCH_PYTHON).
+ * `apt-get install python3-torch`, or set KIT_TORCH_PYTHON). `device` is torch's device
+ * (default cpu; `cuda` needs a CUDA build of torch, e.g. from pip, via KIT_TORCH_PYTHON).
  */
 export async function startTorchStepper(
-  opts: { threads: number; batch: number; script: string },
+  opts: { threads: number; batch: number; script: string; device?: string },
 ): Promise<TorchStepper | string> {
   let python: string | undefined;
   for (const p of pythonCandidates()) {
@@ -53,7 +54,15 @@ export async function startTorchStepper(
       "(or point KIT_TORCH_PYTHON at an interpreter that has torch)";
   }
   const child = new Deno.Command(python, {
-    args: [opts.script, "--threads", String(opts.threads), "--batch", String(opts.batch)],
+    args: [
+      opts.script,
+      "--threads",
+      String(opts.threads),
+      "--batch",
+      String(opts.batch),
+      "--device",
+      opts.device ?? "cpu",
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -74,9 +83,9 @@ export async function startTorchStepper(
   };
   const writer = child.stdin.getWriter();
   const encoder = new TextEncoder();
-  const ready = JSON.parse(await nextLine()) as { torch: string; threads: number };
+  const ready = JSON.parse(await nextLine()) as { torch: string; threads: number; device?: string };
   return {
-    info: { torch: ready.torch, threads: ready.threads },
+    info: { torch: ready.torch, threads: ready.threads, device: ready.device ?? "cpu" },
     async run(k: number): Promise<number[]> {
       await writer.write(encoder.encode(`run ${k}\n`));
       return (JSON.parse(await nextLine()) as { seconds: number[] }).seconds;

@@ -87,3 +87,74 @@ Deno.test({
     await Deno.remove(tmp, { recursive: true });
   },
 });
+
+/** The paper-ablation notebooks, with the figures each must save and a phrase of its conclusion. */
+const ABLATION_NOTEBOOKS = [
+  {
+    name: "01_mask_vs_no_mask",
+    dir: "smag-mask-tiny",
+    figures: ["knn_vs_progress", "final_accuracy"],
+  },
+  {
+    name: "02_sam_vs_gam",
+    dir: "smag-gating-tiny",
+    figures: ["accuracy_by_neck", "accuracy_vs_flops", "attention_maps"],
+  },
+  {
+    name: "03_token_size_number",
+    dir: "smag-tokens-tiny",
+    figures: ["grid_linearTop1", "grid_knnTop1"],
+  },
+  {
+    name: "04_overlap_vs_complementary",
+    dir: "kdc-masks-tiny",
+    figures: ["accuracy_by_configuration", "accuracy_vs_lambda_kd"],
+  },
+];
+
+Deno.test({
+  name:
+    "ablation notebooks 01-04 run headless on the tiny profile, save figures, conclude from data",
+  ignore: !python,
+  fn: async () => {
+    const tmp = await Deno.makeTempDir();
+    const results = join(tmp, "results");
+    const env = { KIT_RESULTS_DIR: results, XDG_DATA_HOME: join(tmp, "share"), NO_COLOR: "1" };
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "cli/notebooks.ts",
+        "--profile",
+        "tiny",
+        "--out",
+        tmp,
+        ...ABLATION_NOTEBOOKS.map((n) => n.name),
+      ],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+    for (const nbSpec of ABLATION_NOTEBOOKS) {
+      const nb = JSON.parse(await Deno.readTextFile(join(tmp, `${nbSpec.name}.ipynb`)));
+      const outputs = nb.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []) as {
+        data?: Record<string, unknown>;
+      }[];
+      const markdown = outputs.map((o) => o.data?.["text/markdown"]).filter(Boolean).join("");
+      assert.match(markdown, /synthetic dataset .* meaningless/, nbSpec.name);
+      assert.match(markdown, /95% CI/, nbSpec.name);
+      assert.ok(
+        outputs.some((o) => String(o.data?.["text/html"] ?? "").includes("95% CI")),
+        `${nbSpec.name}: no results table with a 95% CI column`,
+      );
+      for (const fig of nbSpec.figures) {
+        const st = await Deno.stat(join(results, nbSpec.dir, "figures", `${fig}.json`));
+        assert.ok(st.size > 200, `${nbSpec.name}: figure ${fig}.json is ${st.size} bytes`);
+      }
+      const summary = await Deno.readTextFile(join(results, nbSpec.dir, "summary.csv"));
+      assert.match(summary, /linearTop1/, `${nbSpec.name}: summary.csv lacks linearTop1`);
+    }
+    await Deno.remove(tmp, { recursive: true });
+  },
+});

@@ -35,6 +35,19 @@ export const tinyProfile: ProfileFn = (input, dataset) => {
   return cfg;
 };
 
+/**
+ * `tiny` with a three-stage backbone (ResNet [1, 1, 1], width 4): the feature
+ * map of a 32x32 input is 8x8 (64 tokens) instead of 32x32 (1,024), so
+ * attention and GRU necks, and masks reduced to feature cells, run at the
+ * token counts they see in the larger profiles. Half the data of `tiny` (32
+ * train / 20 test, 2 steps of 16): S-MAG's SimCLR views cost most of a tiny run.
+ */
+export const tinyStridedProfile: ProfileFn = (input, dataset) => {
+  const cfg = withBackbone(tinyProfile(input, dataset), RESNET_DEPTHS.resnet8, 4);
+  cfg.data = { ...cfg.data, trainSize: 32, testSize: 20 };
+  return cfg;
+};
+
 /** `quick`: CIFAR-10 (JPEG copy) subset of 5,000 / 1,000, ResNet-10 width 16, 3 epochs (CPU). */
 export const quickProfile: ProfileFn = (input, dataset) => {
   const cfg = withBackbone(structuredClone(input), RESNET_DEPTHS.resnet10, 16);

@@ -119,6 +119,23 @@ export function cropBoxesToNormalized(
 }
 
 /**
+ * Inset of normalised box coordinates from the image border on webgpu. Its
+ * crop-and-resize computes source positions in float32 and writes the
+ * extrapolation value (0) when one lands a rounding error outside
+ * `[0, size-1]`, which blanks the edge rows of crops touching the border
+ * (tfjs computes in float64 on the CPU backends). 4e-6 of the image size is
+ * more than that rounding error and moves samples by < 0.001 px up to 224 px.
+ */
+const WEBGPU_EDGE_INSET = 4e-6;
+
+/** Moves coordinates in `[N*4]` normalised boxes into `[inset, 1-inset]` (in place). */
+function insetUnitEdges(coords: Float32Array): void {
+  for (let i = 0; i < coords.length; i++) {
+    coords[i] = Math.min(1 - WEBGPU_EDGE_INSET, Math.max(WEBGPU_EDGE_INSET, coords[i]));
+  }
+}
+
+/**
  * Crops box `i` out of image `i`, resizes it bilinearly to `outSize` and,
  * where `flips[i]` is 1, mirrors it left-right (at no extra cost).
  * x: `[N,H,W,C]` float32; returns `[N,outH,outW,C]` float32.
@@ -136,8 +153,10 @@ export function applyCrops(
         `a batch of ${n} images; draw exactly one box (and one flip) per image`,
     );
   }
+  const coords = cropBoxesToNormalized(boxes, h, w, flips);
+  if (tf.getBackend() === "webgpu") insetUnitEdges(coords);
   return tf.tidy(() => {
-    const norm = tf.tensor2d(cropBoxesToNormalized(boxes, h, w, flips), [n, 4]);
+    const norm = tf.tensor2d(coords, [n, 4]);
     const idx = tf.range(0, n, 1, "int32") as tf.Tensor1D;
     return tf.image.cropAndResize(x, norm, idx, outSize, "bilinear");
   });

@@ -13,6 +13,10 @@
  * frozen supervised network; a self-supervised kit can use the encoder being
  * trained or a warm-up copy of it.
  *
+ * Everything a training step uses (relaxed SCDA, grid resize, both masks)
+ * stays on the device: no synchronous read, so it runs on webgpu. Only
+ * {@link strictScdaMap} reads back (its connected components run on the host).
+ *
  * @module
  */
 import * as tf from "../tfjs.ts";
@@ -146,55 +150,77 @@ export function resizeGridMask(
   const ry = overlapMatrix(h, gridH);
   const rx = overlapMatrix(w, gridW);
   const cellArea = (h / gridH) * (w / gridW);
-  const v = map.dataSync();
-  const out = new Float32Array(n * gridH * gridW);
-  const rowMix = new Float64Array(gridH * w);
-  for (let i = 0; i < n; i++) {
-    rowMix.fill(0);
-    for (let gy = 0; gy < gridH; gy++) {
-      for (let y = 0; y < h; y++) {
-        const wy = ry[gy * h + y];
-        if (wy === 0) continue;
-        for (let x = 0; x < w; x++) rowMix[gy * w + x] += wy * v[(i * h + y) * w + x];
-      }
-    }
-    for (let gy = 0; gy < gridH; gy++) {
-      for (let gx = 0; gx < gridW; gx++) {
-        let s = 0;
-        for (let x = 0; x < w; x++) s += rx[gx * w + x] * rowMix[gy * w + x];
-        const frac = s / cellArea;
-        out[(i * gridH + gy) * gridW + gx] = threshold === null
-          ? frac
-          : (frac >= threshold - 1e-9 ? 1 : 0);
-      }
-    }
-  }
-  return tf.tensor2d(out, [n, gridH * gridW]);
+  // On the device (no read back): out[i] = Ry [gh,h] @ map[i] @ Rx^T [w,gw] / cellArea.
+  return tf.tidy(() => {
+    const rxT = tf.transpose(tf.tensor2d(Float32Array.from(rx), [gridW, w]));
+    const ryT = tf.transpose(tf.tensor2d(Float32Array.from(ry), [gridH, h]));
+    const cols = tf.matMul(tf.reshape(tf.cast(map, "float32"), [n * h, w]), rxT); // [N*h, gw]
+    const byRow = tf.reshape(tf.transpose(tf.reshape(cols, [n, h, gridW]), [0, 2, 1]), [
+      n * gridW,
+      h,
+    ]);
+    const cells = tf.transpose(tf.reshape(tf.matMul(byRow, ryT), [n, gridW, gridH]), [0, 2, 1]);
+    const frac = tf.div(tf.reshape(cells, [n, gridH * gridW]), cellArea);
+    // float32 sums of exact overlaps: 1e-6 absorbs their rounding at the threshold.
+    return (threshold === null
+      ? frac
+      : tf.cast(tf.greaterEqual(frac, threshold - 1e-6), "float32")) as tf.Tensor2D;
+  });
 }
 
-/** A token mask drawn from a foreground map, with what was drawn per sample. */
+/** A token mask drawn from a foreground map, with the ratio drawn per sample. */
 export interface SaliencyMask {
   /** `[N,L]` float32, 1 = kept, 0 = masked. Owned by the caller. */
   mask: tf.Tensor2D;
   /** Masking ratio r drawn per sample, `[N]`. */
   ratio: Float64Array;
-  /** Foreground cells masked per sample, `[N]`. */
-  maskedFg: Int32Array;
-  /** Background cells masked per sample, `[N]`. */
-  maskedBg: Int32Array;
 }
 
-function readForeground(
-  fg: tf.Tensor2D,
-  who: string,
-): { n: number; L: number; values: Float32Array } {
+function checkForeground(fg: tf.Tensor2D, who: string): void {
   if (fg.rank !== 2) {
     throw new Error(
       `${who}: fg must be [N,L] (1 = foreground), got shape [${fg.shape}]; ` +
         `use resizeGridMask to bring a [N,h,w] map to the patch grid`,
     );
   }
-  return { n: fg.shape[0], L: fg.shape[1], values: fg.dataSync() as Float32Array };
+}
+
+/**
+ * Masks, on the device, `counts[i][c]` uniformly chosen cells of set `inSet`
+ * (`[N,L]` 0/1) in sample i, where c is the size of the sample's foreground
+ * (`isFg`, `[N,L]` 0/1) and `counts` a host table `[N*(L+1)]`: the count for
+ * every possible foreground size, so the formula stays in float64 on the host
+ * while the foreground never leaves the device. "Uniformly": the cells of the
+ * set with the smallest values of a random permutation `order` (`[N,L]`).
+ * Returns `[N,L]` float32, 0 where masked.
+ */
+function maskLowestInSet(
+  inSet: tf.Tensor2D,
+  isFg: tf.Tensor2D,
+  order: tf.Tensor2D,
+  counts: Float32Array,
+): tf.Tensor2D {
+  const [n, L] = inSet.shape;
+  return tf.tidy(() => {
+    const fgSize = tf.cast(tf.sum(isFg, 1), "int32"); // [N]
+    const take = tf.sum(
+      tf.mul(tf.oneHot(fgSize, L + 1), tf.tensor2d(counts, [n, L + 1])),
+      1,
+      true,
+    ); // [N,1]
+    // rank[i,j] = #{k in set : order[i,k] < order[i,j]} (orders are distinct).
+    const before = tf.cast(tf.less(tf.expandDims(order, 1), tf.expandDims(order, 2)), "float32");
+    const rank = tf.squeeze(tf.matMul(before, tf.expandDims(inSet, 2)), [2]); // [N,L]
+    const masked = tf.mul(inSet, tf.cast(tf.less(rank, take), "float32"));
+    return tf.sub(1, masked) as tf.Tensor2D;
+  });
+}
+
+/** One random permutation of `0..L-1` per sample, as `[N,L]` float32 (exact integers). */
+function randomOrders(rng: Rng, n: number, L: number): tf.Tensor2D {
+  const out = new Float32Array(n * L);
+  for (let i = 0; i < n; i++) out.set(rng.permutation(L), i * L);
+  return tf.tensor2d(out, [n, L]);
 }
 
 function checkRange(range: [number, number], who: string, name: string): void {
@@ -202,15 +228,6 @@ function checkRange(range: [number, number], who: string, name: string): void {
   if (!(lo >= 0 && lo <= hi && hi <= 1)) {
     throw new RangeError(`${who}: ${name} must satisfy 0 <= lo <= hi <= 1, got [${lo}, ${hi}]`);
   }
-}
-
-/** Picks `k` distinct items of `pool` uniformly (partial Fisher-Yates, in place). */
-function pickUniform(pool: number[], k: number, rng: Rng): number[] {
-  for (let j = 0; j < k; j++) {
-    const t = j + rng.int(pool.length - j);
-    [pool[j], pool[t]] = [pool[t], pool[j]];
-  }
-  return pool.slice(0, k);
 }
 
 /**
@@ -227,7 +244,8 @@ function pickUniform(pool: number[], k: number, rng: Rng): number[] {
  * Too-small sets: if a set has fewer cells than asked, all of its cells are
  * masked and the shortfall is **not** moved to the other set (so the masked
  * count can fall below `floor(L r)`); a negative `n_bg` (rounding) counts as 0.
- * The counts actually masked are returned.
+ * Runs on the device without reading `fg` back (only r and a random cell
+ * order come from `rng` on the host), so it suits GPU training steps.
  *
  * @param opts.fg `[N,L]` float32, 1 = foreground (values > 0.5).
  */
@@ -239,32 +257,37 @@ export function saliencyGuidedMask(opts: {
   fgRatio?: number;
 }): SaliencyMask {
   const who = "saliencyGuidedMask";
-  const { rng } = opts;
+  const { rng, fg } = opts;
   const ratioRange = opts.ratioRange ?? [0.05, 0.25];
   const maxFg = opts.maxFgFraction ?? 0.55;
   checkRange(ratioRange, who, "ratioRange");
-  const { n, L, values } = readForeground(opts.fg, who);
-  const mask = new Float32Array(n * L).fill(1);
+  checkForeground(fg, who);
+  const [n, L] = fg.shape;
   const ratio = new Float64Array(n);
-  const maskedFg = new Int32Array(n);
-  const maskedBg = new Int32Array(n);
+  // Counts for every possible foreground size c (host, float64): the device picks the row.
+  const fgCounts = new Float32Array(n * (L + 1));
+  const bgCounts = new Float32Array(n * (L + 1));
   for (let i = 0; i < n; i++) {
-    const fgCells: number[] = [];
-    const bgCells: number[] = [];
-    for (let j = 0; j < L; j++) (values[i * L + j] > 0.5 ? fgCells : bgCells).push(j);
     const r = rng.uniform(ratioRange[0], ratioRange[1]);
-    const fgRatio = opts.fgRatio ?? fgCells.length / L;
-    const nFg = Math.round(Math.min(r * fgRatio, maxFg) * L);
-    const nBg = Math.floor(L * r + 1e-9) - nFg;
-    const takeFg = Math.min(nFg, fgCells.length);
-    const takeBg = Math.max(0, Math.min(nBg, bgCells.length));
-    for (const j of pickUniform(fgCells, takeFg, rng)) mask[i * L + j] = 0;
-    for (const j of pickUniform(bgCells, takeBg, rng)) mask[i * L + j] = 0;
     ratio[i] = r;
-    maskedFg[i] = takeFg;
-    maskedBg[i] = takeBg;
+    for (let c = 0; c <= L; c++) {
+      const nFg = Math.round(Math.min(r * (opts.fgRatio ?? c / L), maxFg) * L);
+      const nBg = Math.floor(L * r + 1e-9) - nFg;
+      fgCounts[i * (L + 1) + c] = Math.min(nFg, c);
+      bgCounts[i * (L + 1) + c] = Math.max(0, Math.min(nBg, L - c));
+    }
   }
-  return { mask: tf.tensor2d(mask, [n, L]), ratio, maskedFg, maskedBg };
+  const order = randomOrders(rng, n, L);
+  const mask = tf.tidy(() => {
+    const isFg = tf.cast(tf.greater(fg, 0.5), "float32") as tf.Tensor2D;
+    const isBg = tf.sub(1, isFg) as tf.Tensor2D;
+    return tf.mul(
+      maskLowestInSet(isFg, isFg, order, fgCounts),
+      maskLowestInSet(isBg, isFg, order, bgCounts),
+    ) as tf.Tensor2D;
+  });
+  order.dispose();
+  return { mask, ratio };
 }
 
 /**
@@ -272,7 +295,8 @@ export function saliencyGuidedMask(opts: {
  * ratio `r ~ U[ratioRange]` (default [0.4, 0.7]). With `ratioOf: "foreground"`
  * (default) `round(r * |fg|)` foreground cells are masked; with `"all"`,
  * `min(floor(r * L), |fg|)` (the ratio counted over all cells, as in
- * {@link saliencyGuidedMask}). Cells are chosen uniformly in the foreground.
+ * {@link saliencyGuidedMask}). Cells are chosen uniformly in the foreground,
+ * on the device (no read of `fg`).
  *
  * @param opts.fg `[N,L]` float32, 1 = foreground.
  */
@@ -283,24 +307,28 @@ export function hardNegativeMask(opts: {
   ratioOf?: "foreground" | "all";
 }): SaliencyMask {
   const who = "hardNegativeMask";
-  const { rng } = opts;
+  const { rng, fg } = opts;
   const ratioRange = opts.ratioRange ?? [0.4, 0.7];
   const ratioOf = opts.ratioOf ?? "foreground";
   checkRange(ratioRange, who, "ratioRange");
-  const { n, L, values } = readForeground(opts.fg, who);
-  const mask = new Float32Array(n * L).fill(1);
+  checkForeground(fg, who);
+  const [n, L] = fg.shape;
   const ratio = new Float64Array(n);
-  const maskedFg = new Int32Array(n);
+  const counts = new Float32Array(n * (L + 1));
   for (let i = 0; i < n; i++) {
-    const fgCells: number[] = [];
-    for (let j = 0; j < L; j++) if (values[i * L + j] > 0.5) fgCells.push(j);
     const r = rng.uniform(ratioRange[0], ratioRange[1]);
-    const k = ratioOf === "foreground"
-      ? Math.round(r * fgCells.length)
-      : Math.min(Math.floor(r * L + 1e-9), fgCells.length);
-    for (const j of pickUniform(fgCells, k, rng)) mask[i * L + j] = 0;
     ratio[i] = r;
-    maskedFg[i] = k;
+    for (let c = 0; c <= L; c++) {
+      counts[i * (L + 1) + c] = ratioOf === "foreground"
+        ? Math.round(r * c)
+        : Math.min(Math.floor(r * L + 1e-9), c);
+    }
   }
-  return { mask: tf.tensor2d(mask, [n, L]), ratio, maskedFg, maskedBg: new Int32Array(n) };
+  const order = randomOrders(rng, n, L);
+  const mask = tf.tidy(() => {
+    const isFg = tf.cast(tf.greater(fg, 0.5), "float32") as tf.Tensor2D;
+    return maskLowestInSet(isFg, isFg, order, counts);
+  });
+  order.dispose();
+  return { mask, ratio };
 }

@@ -233,3 +233,22 @@ Deno.test("a metric that is the loss tensor itself is logged, not disposed twice
   m.dispose();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("training a method and disposing it leaves no tensor behind (optimizer state included)", async () => {
+  const before = tf.memory().numTensors;
+  const dir = await Deno.makeTempDir();
+  const cfg = tinyConfig(1);
+  const m = build(cfg);
+  await trainMethod({
+    method: m,
+    config: cfg,
+    configHash: "h",
+    train: data.train,
+    imageShape: data.imageShape,
+    checkpointDir: dir,
+    ...quiet,
+  });
+  m.dispose();
+  await Deno.remove(dir, { recursive: true });
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -1,0 +1,123 @@
+/**
+ * The paper ablations (smag-mask, smag-gating, smag-tokens, kdc-masks): every
+ * arm builds a valid config and a working method under every profile, the
+ * arms differ in exactly the factor each ablation varies, and the CLI's
+ * dry run lists arms x seeds runs.
+ */
+import assert from "node:assert/strict";
+import * as tf from "../tfjs.ts";
+import { validateExperiment } from "../config/experiment.ts";
+import { buildMethod } from "../methods/all.ts";
+import { PAPER_TOKEN_SPECS, scaleTokenSpec } from "../masking/token_masks.ts";
+import { getAblation } from "./ablations.ts";
+import { armConfig } from "./runner.ts";
+import { PROFILE_NAMES } from "./spec.ts";
+
+const NAMES = ["smag-mask", "smag-gating", "smag-tokens", "kdc-masks"] as const;
+const ctx = {
+  imageShape: [32, 32, 3] as [number, number, number],
+  stats: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+  numClasses: 10,
+};
+
+Deno.test("paper ablations: every arm gives a valid config under every profile and builds its method (tiny, quick)", async () => {
+  await tf.setBackend("cpu");
+  for (const name of NAMES) {
+    const spec = await getAblation(name);
+    for (const arm of spec.arms) {
+      for (const profile of PROFILE_NAMES) {
+        const cfg = armConfig(spec, arm.name, 0, profile);
+        validateExperiment(cfg);
+        if (profile === "paper") continue; // ResNet-18 width 64: same code path, costly to allocate
+        const method = buildMethod(cfg, ctx);
+        assert.ok(method.params().size > 0, `${name}/${arm.name}/${profile}: no parameters`);
+        method.dispose();
+      }
+    }
+  }
+});
+
+Deno.test("paper ablations: arms differ only in the factor each ablation varies", async () => {
+  const strip = (cfg: ReturnType<typeof armConfig>, drop: (c: typeof cfg) => void) => {
+    const c = structuredClone(cfg);
+    drop(c);
+    return c;
+  };
+  const factor: Record<(typeof NAMES)[number], (c: ReturnType<typeof armConfig>) => void> = {
+    "smag-mask": (c) => {
+      c.methodOptions = {};
+    },
+    "smag-gating": (c) => {
+      c.encoder.neck = { type: "any" };
+    },
+    "smag-tokens": (c) => {
+      delete c.methodOptions.tokenSize;
+      delete c.methodOptions.tokenCount;
+    },
+    "kdc-masks": (c) => {
+      c.methodOptions = {};
+    },
+  };
+  for (const name of NAMES) {
+    const spec = await getAblation(name);
+    for (const profile of PROFILE_NAMES) {
+      const configs = spec.arms.map((a) => armConfig(spec, a.name, 1, profile));
+      const rest = configs.map((c) => JSON.stringify(strip(c, factor[name])));
+      assert.ok(rest.every((r) => r === rest[0]), `${name}/${profile}: arms differ elsewhere`);
+      const whole = new Set(configs.map((c) => JSON.stringify(c)));
+      assert.equal(whole.size, spec.arms.length, `${name}/${profile}: two arms are identical`);
+    }
+  }
+});
+
+Deno.test("smag-tokens arms are the paper's Table 3 grid at equal masked-area fraction on 32x32", async () => {
+  const spec = await getAblation("smag-tokens");
+  assert.equal(spec.arms.length, PAPER_TOKEN_SPECS.length);
+  for (const paper of PAPER_TOKEN_SPECS) {
+    const arm = spec.arms.find((a) => a.name === `size${paper.tokenSize}-count${paper.tokenCount}`);
+    assert.ok(arm, `no arm for ${paper.tokenSize}/${paper.tokenCount}`);
+    const opts = armConfig(spec, arm.name, 0, "quick").methodOptions;
+    const want = scaleTokenSpec(paper, 32);
+    assert.equal(opts.tokenSize, want.tokenSize);
+    assert.equal(opts.tokenCount, want.tokenCount);
+    assert.ok(Math.abs(want.maskedFraction - want.paperMaskedFraction) < 0.01);
+  }
+});
+
+Deno.test("smag-mask monitors kNN accuracy in every profile", async () => {
+  const spec = await getAblation("smag-mask");
+  for (const profile of PROFILE_NAMES) {
+    for (const arm of spec.arms) {
+      const every = armConfig(spec, arm.name, 0, profile).eval.monitorEvery ?? 0;
+      assert.ok(every > 0, `${arm.name}/${profile}: monitorEvery ${every}`);
+    }
+  }
+});
+
+Deno.test("deno task ablate <name> --dry-run lists arms x seeds runs for each paper ablation", async () => {
+  const out = await Deno.makeTempDir();
+  for (const name of NAMES) {
+    const spec = await getAblation(name);
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "cli/ablate.ts",
+        name,
+        "--profile",
+        "quick",
+        "--dry-run",
+        "--out",
+        `${out}/${name}`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+    assert.equal(run.code, 0, text);
+    const runs = spec.arms.length * spec.seeds;
+    assert.match(text, new RegExp(`${runs} runs: 0 cached, 0 to resume, ${runs} to run`));
+  }
+  await Deno.remove(out, { recursive: true });
+});

@@ -1,0 +1,108 @@
+/**
+ * Where notebooks put and find ablation results, and reading them back.
+ *
+ * Layout (shared with notebooks 01-04): `quick` uses `<results>/<ablation>/`,
+ * the folder that `deno task ablate <ablation>` writes by default; `tiny`
+ * (CI, meaningless numbers) and `paper` go to `<results>/<ablation>-<profile>/`
+ * so that they never overwrite the tables of another profile (`<results>` =
+ * env KIT_RESULTS_DIR or `results/`, see paths.ts). Each table records the
+ * profile that produced it in its `profile` column.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { AblationRow } from "../ablation/row.ts";
+import { readTable } from "../ablation/tables.ts";
+import type { SummaryRow } from "../ablation/summary.ts";
+import { resultsDir } from "./paths.ts";
+import type { Profile } from "./profile.ts";
+
+/** Output folder of `ablation` for a notebook `profile` (see module docs). */
+export function ablationOutDir(ablation: string, profile: Profile): string {
+  return profile === "quick" ? resultsDir(ablation) : resultsDir(`${ablation}-${profile}`);
+}
+
+/** The command that writes `ablationOutDir(ablation, profile)` from a shell. */
+export function ablationCommand(ablation: string, profile: Profile): string {
+  const seeds = profile === "tiny" ? " --seeds 2" : "";
+  const out = profile === "quick" ? "" : ` --out results/${ablation}-${profile}`;
+  return `deno task ablate ${ablation} --profile ${profile}${seeds}${out}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then((s) => s.isFile, () => false);
+}
+
+const NON_METRIC = new Set([
+  "ablation",
+  "profile",
+  "arm",
+  "label",
+  "seed",
+  "config_hash",
+  "method",
+  "dataset",
+  "synthetic",
+  "backend",
+  "train_seconds",
+  "eval_seconds",
+  "seconds",
+  "run_dir",
+]);
+
+/**
+ * Rows of `<dir>/runs.csv` (one per run, as the runner wrote them), or
+ * `undefined` when the ablation has not been run into `dir`. Every numeric
+ * column that is not an identity or timing field is read as a metric.
+ */
+export async function readRunRows(dir: string): Promise<AblationRow[] | undefined> {
+  const path = join(dir, "runs.csv");
+  if (!(await exists(path))) return undefined;
+  const records = readTable(path).toRecords() as Record<string, unknown>[];
+  return records.map((r) => {
+    const metrics: Record<string, number | null> = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (NON_METRIC.has(k)) continue;
+      metrics[k] = typeof v === "number" && Number.isFinite(v) ? v : null;
+    }
+    return {
+      ablation: String(r.ablation),
+      profile: String(r.profile),
+      arm: String(r.arm),
+      armLabel: String(r.label),
+      seed: Number(r.seed),
+      configHash: String(r.config_hash),
+      method: String(r.method),
+      dataset: String(r.dataset),
+      synthetic: r.synthetic === true || r.synthetic === "true",
+      backend: String(r.backend),
+      metrics,
+      trainSeconds: Number(r.train_seconds),
+      evalSeconds: Number(r.eval_seconds),
+      seconds: Number(r.seconds),
+      runDir: String(r.run_dir),
+    };
+  });
+}
+
+/** Rows of `<dir>/summary.csv`, or `undefined` when it does not exist. */
+export async function readSummaryRows(dir: string): Promise<SummaryRow[] | undefined> {
+  const path = join(dir, "summary.csv");
+  if (!(await exists(path))) return undefined;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return (readTable(path).toRecords() as Record<string, unknown>[]).map((r) => ({
+    ablation: String(r.ablation),
+    profile: String(r.profile),
+    arm: String(r.arm),
+    label: String(r.label),
+    dataset: String(r.dataset),
+    synthetic: r.synthetic === true || r.synthetic === "true",
+    metric: String(r.metric),
+    seeds: Number(r.seeds),
+    mean: Number(r.mean),
+    std: num(r.std),
+    ci_low: num(r.ci_low),
+    ci_high: num(r.ci_high),
+    note: r.note == null ? "" : String(r.note),
+  }));
+}

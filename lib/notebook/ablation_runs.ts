@@ -1,0 +1,140 @@
+/**
+ * Running declared ablations from a notebook: one progress display over all
+ * runs, the summary as table rows, and a bar chart per ablation (mean ± 95%
+ * CI over seeds, one bar group per arm). Results go to
+ * {@link ablationOutDir} (tiny runs apart from real ones).
+ *
+ * @module
+ */
+import { getAblation } from "../ablation/ablations.ts";
+import { type AblationOutcome, planAblation, runAblation } from "../ablation/runner.ts";
+import type { AblationSpec } from "../ablation/spec.ts";
+import { barChart, type Figure } from "../plot/mod.ts";
+import { ablationOutDir } from "./ablation_results.ts";
+import { progress } from "./progress.ts";
+import type { Profile } from "./profile.ts";
+import type { TableRow } from "./table.ts";
+
+/** Axis titles of the standard metrics (all accuracies in %). */
+export const METRIC_TITLES: Readonly<Record<string, string>> = {
+  linearTop1: "Linear probe top-1",
+  linearTop5: "Linear probe top-5",
+  knnTop1: "kNN top-1",
+  knnTop5: "kNN top-5",
+};
+
+/** Options of {@link runNotebookAblations}. */
+export interface NotebookAblationOptions {
+  /** Seeds per arm (default: each spec's own). */
+  seeds?: number;
+  /**
+   * Shrink the `tiny` profile further (32 train / 20 test images, 1 linear-probe
+   * epoch, kNN k 10) so that notebooks with many runs stay fast in CI.
+   */
+  smallerTiny?: boolean;
+  /** Lines of the runner and of each run (default: dropped, the progress display shows them). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs (or reads back from the cache) the ablations `names` under `profile`,
+ * in order, with one progress display counting runs. Returns spec and outcome
+ * of each.
+ */
+export async function runNotebookAblations(
+  names: readonly string[],
+  profile: Profile,
+  opts: NotebookAblationOptions = {},
+): Promise<{ spec: AblationSpec; outcome: AblationOutcome }[]> {
+  const specs = (await Promise.all(names.map((n) => getAblation(n))))
+    .map((s) => (opts.smallerTiny ? withSmallerTiny(s) : s));
+  let total = 0;
+  for (const spec of specs) {
+    total += (await planAblation(spec, { profile, seeds: opts.seeds })).length;
+  }
+  const bar = progress(`ablations (${profile})`, total);
+  let done = 0;
+  const results: { spec: AblationSpec; outcome: AblationOutcome }[] = [];
+  for (const spec of specs) {
+    const outcome = await runAblation(spec, {
+      profile,
+      seeds: opts.seeds,
+      outDir: ablationOutDir(spec.name, profile),
+      log: (line) => {
+        opts.log?.(line);
+        const m = /^arm \d+\/\d+ \(([^)]+)\) seed (\d+)\/\d+: (cached|training|resuming)/.exec(
+          line,
+        );
+        if (m) bar.update(done++, `${spec.name}: ${m[1]} seed ${m[2]} ${m[3]}`);
+      },
+      runLog: opts.log ?? (() => {}),
+      progress: (line) => bar.update(done, `${spec.name}: ${line.slice(0, 100)}`),
+    });
+    results.push({ spec, outcome });
+  }
+  bar.update(total);
+  await bar.finish(`${total} runs done`);
+  return results;
+}
+
+/** `spec` with its `tiny` profile shrunk (see {@link NotebookAblationOptions.smallerTiny}). */
+export function withSmallerTiny(spec: AblationSpec): AblationSpec {
+  const tiny = spec.profiles.tiny;
+  return {
+    ...spec,
+    profiles: {
+      ...spec.profiles,
+      tiny: (cfg, dataset) => {
+        const c = tiny(cfg, dataset);
+        c.data = { ...c.data, trainSize: 32, testSize: 20 };
+        c.eval = { ...c.eval, linearEpochs: 1, knnK: 10 };
+        return c;
+      },
+    },
+  };
+}
+
+/** The summary of an outcome as table rows (mean, std, 95% CI, n per arm and metric). */
+export function summaryTableRows(outcome: AblationOutcome): TableRow[] {
+  return outcome.summary.map((s) => ({
+    ablation: s.ablation,
+    arm: s.label,
+    metric: s.metric,
+    "mean (%)": s.mean,
+    "std (%)": s.std,
+    "95% CI low": s.ci_low,
+    "95% CI high": s.ci_high,
+    n: s.seeds,
+    data: `${s.dataset}${s.synthetic ? " [synthetic]" : ""}`,
+  }));
+}
+
+/**
+ * Bar chart of an outcome: one category per arm (spec order), one series per
+ * metric, bars at the mean over seeds with 95% t-interval error bars.
+ */
+export function armBarChart(
+  spec: AblationSpec,
+  outcome: AblationOutcome,
+  metrics: readonly string[] = spec.metrics,
+): Figure {
+  const arms = spec.arms.filter((a) => outcome.rows.some((r) => r.arm === a.name));
+  return barChart(
+    arms.map((a) => a.label),
+    metrics.map((m) => ({
+      name: METRIC_TITLES[m] ?? m,
+      samples: arms.map((a) =>
+        outcome.rows.filter((r) => r.arm === a.name)
+          .map((r) => r.metrics[m])
+          .filter((v): v is number => typeof v === "number" && Number.isFinite(v))
+      ),
+    })),
+    {
+      title: `${spec.title} (${outcome.profile}, n = ${
+        new Set(outcome.rows.map((r) => r.seed)).size
+      } seeds, 95% CI)`,
+      x: { title: "Arm", unit: null },
+      y: { title: "Accuracy", unit: "%" },
+    },
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * What our measurement of a contrast can say about a paper's claim, computed
+ * from the numbers (notebook 08). Rules, for `diff = ours a - b` with its 95%
+ * confidence interval over seeds:
+ *
+ * | claim kind        | CI excludes 0, same sign as paper | CI excludes 0, opposite sign | CI includes 0 |
+ * | ----------------- | --------------------------------- | ---------------------------- | ------------- |
+ * | `difference`      | "direction agrees"                | "direction disagrees"        | "CI includes 0" (sign of the mean noted) |
+ * | `no-difference`   | "disagrees: difference detected"  | (same)                       | "agrees: no detectable difference" |
+ * | `no-paper-number` | reports our sign only             |                              | "CI includes 0" |
+ *
+ * Without an interval (fewer than 2 seeds) the verdict says so; without a run,
+ * "not run yet". Synthetic data or the tiny profile add "meaningless" to
+ * every verdict.
+ *
+ * @module
+ */
+import type { ArmComparison } from "../ablation/compare.ts";
+import type { ClaimKind } from "./paper_numbers.ts";
+
+/** Machine-readable outcome of {@link judgeClaim}. */
+export type VerdictStatus =
+  | "agrees"
+  | "disagrees"
+  | "ci-includes-0"
+  | "no-interval"
+  | "not-run"
+  | "not-comparable";
+
+/** A verdict: a status and one sentence. */
+export interface Verdict {
+  status: VerdictStatus;
+  text: string;
+}
+
+/** Context of a measurement: whether its numbers can mean anything. */
+export interface MeasurementContext {
+  profile: string;
+  synthetic: boolean;
+}
+
+const f = (v: number) => (v >= 0 ? "+" : "") + v.toFixed(2);
+
+function caveat(ctx?: MeasurementContext): string {
+  if (!ctx) return "";
+  if (ctx.synthetic || ctx.profile === "tiny") {
+    return ` [${ctx.profile}${
+      ctx.synthetic ? ", synthetic data" : ""
+    }: the numbers are meaningless; they only show the pipeline runs]`;
+  }
+  return "";
+}
+
+/**
+ * Judges our comparison `cmp` (a - b) against a claim of `kind` whose paper
+ * difference is `paperDiff` (a - b as printed; ignored unless `difference`).
+ * `cmp` undefined means the ablation has not been run.
+ */
+export function judgeClaim(
+  kind: ClaimKind,
+  paperDiff: number | undefined,
+  cmp: ArmComparison | undefined,
+  ctx?: MeasurementContext,
+  notRunHint = "",
+): Verdict {
+  if (kind === "difference" && (paperDiff === undefined || !Number.isFinite(paperDiff))) {
+    throw new Error(
+      "judgeClaim: a 'difference' claim needs the paper's a - b; add paperA and paperB to it",
+    );
+  }
+  if (!cmp) {
+    return { status: "not-run", text: `not run yet${notRunHint ? `: ${notRunHint}` : ""}` };
+  }
+  const tail = caveat(ctx);
+  const ci = `ours ${f(cmp.diff)} [${f(cmp.low)}, ${f(cmp.high)}]`;
+  if (kind === "absolute") {
+    return { status: "not-comparable", text: `not comparable at this scale${tail}` };
+  }
+  const hasInterval = Number.isFinite(cmp.low) && Number.isFinite(cmp.high);
+  if (hasInterval && cmp.low === cmp.high) {
+    return {
+      status: "no-interval",
+      text: `ours ${f(cmp.diff)}, every seed gave the same difference (zero-width interval, ` +
+        `no evidence either way)${tail}`,
+    };
+  }
+  if (!hasInterval) {
+    return {
+      status: "no-interval",
+      text: `ours ${f(cmp.diff)}, too few seeds for an interval (need 2 per arm)${tail}`,
+    };
+  }
+  if (kind === "no-difference") {
+    return cmp.excludesZero
+      ? { status: "disagrees", text: `disagrees: difference detected, ${ci}${tail}` }
+      : { status: "agrees", text: `agrees: no detectable difference, ${ci}${tail}` };
+  }
+  if (kind === "no-paper-number") {
+    return cmp.excludesZero
+      ? {
+        status: "agrees",
+        text: `no paper number; ours ${cmp.diff > 0 ? "helps" : "hurts"}, ${ci}${tail}`,
+      }
+      : { status: "ci-includes-0", text: `no paper number; CI includes 0, ${ci}${tail}` };
+  }
+  const sameSign = Math.sign(cmp.diff) === Math.sign(paperDiff!) && cmp.diff !== 0;
+  if (cmp.excludesZero) {
+    return sameSign
+      ? { status: "agrees", text: `direction agrees (CI excludes 0), ${ci}${tail}` }
+      : { status: "disagrees", text: `direction disagrees (CI excludes 0), ${ci}${tail}` };
+  }
+  return {
+    status: "ci-includes-0",
+    text: `CI includes 0 (mean ${sameSign ? "in" : "against"} the paper's direction), ${ci}${tail}`,
+  };
+}

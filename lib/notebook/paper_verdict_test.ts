@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { compareArms } from "../ablation/compare.ts";
+import type { AblationRow } from "../ablation/row.ts";
+import { Rng } from "../rng.ts";
+import { judgeClaim } from "./paper_verdict.ts";
+import { PAPER_CLAIMS } from "./paper_numbers.ts";
+
+function rows(rng: Rng, shift: number, seeds: number, noise: number): AblationRow[] {
+  const out: AblationRow[] = [];
+  for (let s = 0; s < seeds; s++) {
+    const base = 50 + 5 * rng.gaussian();
+    for (const [arm, v] of [["a", base + shift + noise * rng.gaussian()], ["b", base]] as const) {
+      out.push({
+        ablation: "x",
+        profile: "quick",
+        arm,
+        armLabel: arm,
+        seed: s,
+        configHash: "h",
+        method: "m",
+        dataset: "d",
+        synthetic: false,
+        backend: "cpu",
+        metrics: { linearTop1: v },
+        trainSeconds: 0,
+        evalSeconds: 0,
+        seconds: 0,
+        runDir: "",
+      });
+    }
+  }
+  return out;
+}
+
+Deno.test("difference claims: the verdict follows the sign of ours vs the paper and the CI", () => {
+  const rng = new Rng(3);
+  for (let t = 0; t < 20; t++) {
+    const paperDiff = rng.uniform(0.5, 5) * (rng.bernoulli(0.5) ? 1 : -1);
+    const shift = rng.uniform(3, 8) * (rng.bernoulli(0.5) ? 1 : -1);
+    const cmp = compareArms(rows(rng, shift, 5, 0.3), "a", "b", "linearTop1");
+    assert.ok(cmp.excludesZero);
+    const v = judgeClaim("difference", paperDiff, cmp, { profile: "quick", synthetic: false });
+    assert.equal(v.status, Math.sign(shift) === Math.sign(paperDiff) ? "agrees" : "disagrees");
+    // With a huge spread around a zero effect, the interval includes zero.
+    const noisy = compareArms(rows(rng, 0, 3, 50), "a", "b", "linearTop1");
+    if (!noisy.excludesZero) {
+      assert.equal(judgeClaim("difference", paperDiff, noisy).status, "ci-includes-0");
+      assert.equal(judgeClaim("no-difference", undefined, noisy).status, "agrees");
+    }
+    assert.equal(judgeClaim("no-difference", undefined, cmp).status, "disagrees");
+  }
+});
+
+Deno.test("not run, one seed, absolute, and the tiny/synthetic caveat", () => {
+  const v = judgeClaim("difference", 1, undefined, undefined, "deno task ablate x");
+  assert.equal(v.status, "not-run");
+  assert.match(v.text, /deno task ablate x/);
+  const one = compareArms(rows(new Rng(1), 2, 1, 1), "a", "b", "linearTop1");
+  assert.equal(judgeClaim("difference", 1, one).status, "no-interval");
+  const cmp = compareArms(rows(new Rng(2), 5, 4, 0.1), "a", "b", "linearTop1");
+  assert.equal(judgeClaim("absolute", undefined, cmp).status, "not-comparable");
+  assert.match(
+    judgeClaim("difference", 1, cmp, { profile: "tiny", synthetic: true }).text,
+    /meaningless/,
+  );
+  assert.doesNotMatch(
+    judgeClaim("difference", 1, cmp, { profile: "quick", synthetic: false }).text,
+    /meaningless/,
+  );
+  assert.throws(() => judgeClaim("difference", undefined, cmp), /needs the paper's a - b/);
+});
+
+Deno.test("every paper claim is well formed: difference claims carry both values, ids are unique", () => {
+  const ids = new Set<string>();
+  for (const c of PAPER_CLAIMS) {
+    assert.ok(!ids.has(c.id), `duplicate id ${c.id}`);
+    ids.add(c.id);
+    assert.ok(c.citation.length > 10, c.id);
+    if (c.kind === "difference") {
+      assert.ok(c.paperA && c.paperB && c.paperA.value !== c.paperB.value, c.id);
+    }
+    if (c.kind === "absolute") assert.ok(c.paperA, c.id);
+    assert.ok(c.ours, `${c.id} names no ablation`);
+  }
+});
+
+Deno.test("a zero-width interval (every seed gave the same difference) is not evidence", () => {
+  const rng = new Rng(9);
+  const rows1 = rows(rng, 0, 3, 0).map((r) => ({
+    ...r,
+    metrics: { linearTop1: r.arm === "a" ? 20 : 10 },
+  }));
+  const cmp = compareArms(rows1, "a", "b", "linearTop1");
+  assert.equal(cmp.low, cmp.high);
+  assert.equal(judgeClaim("difference", 1, cmp).status, "no-interval");
+});
