@@ -8,10 +8,14 @@
  * @module
  */
 import "@tensorflow/tfjs";
-import { findBackend } from "@tensorflow/tfjs-core";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 export * from "@tensorflow/tfjs-core";
 
-// The cpu backend prints an advert for tfjs-node on first use under Node-like
-// runtimes; the kit reports its backend choice itself (lib/backend/select.ts).
-const cpu = findBackend("cpu") as { firstUse?: boolean } | null;
-if (cpu) cpu.firstUse = false;
+// Every cpu-based backend (the cpu reference and the kit's native backend) prints an advert
+// for tfjs-node on its first write under Node-like runtimes. The kit reports its backend
+// choice itself (lib/backend/select.ts), so the flag that triggers the advert stays false.
+Object.defineProperty(MathBackendCPU.prototype, "firstUse", {
+  get: () => false,
+  set: () => {},
+  configurable: true,
+});

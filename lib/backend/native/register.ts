@@ -120,12 +120,8 @@ export function registerNativeBackend(
   const threads = rt.setThreads(threadsWanted(opts.threads));
 
   // Priority 0: never picked by tfjs on its own; lib/backend/select.ts chooses it explicitly.
-  tf.registerBackend(NATIVE_BACKEND, () => {
-    const backend = new NativeBackend();
-    // MathBackendCPU prints an advert for tfjs-node on first use; the kit reports its backend.
-    (backend as unknown as { firstUse: boolean }).firstUse = false;
-    return backend;
-  }, 0);
+  // (lib/tfjs.ts keeps MathBackendCPU's tfjs-node advert off for this subclass too.)
+  tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
   const natives = new Map<string, NativeKernelSpec>();
   for (const family of FAMILIES) for (const spec of family(rt)) natives.set(spec.name, spec);
 
