@@ -14,14 +14,22 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { BACKEND_NAMES, type BackendRequest } from "../lib/backend/select.ts";
+import { BACKEND_NAMES } from "../lib/backend/select.ts";
 import { getAblation, listAblations } from "../lib/ablation/ablations.ts";
 import { runAblation } from "../lib/ablation/runner.ts";
-import { PROFILE_NAMES, type ProfileName } from "../lib/ablation/spec.ts";
+import { PROFILE_NAMES } from "../lib/ablation/spec.ts";
 import { formatSummaryTable } from "../lib/ablation/summary.ts";
 import { shellQuote, writeCommandRecord } from "../lib/ablation/command_record.ts";
 import { codeVersion } from "../lib/train/run_record.ts";
+import {
+  backendFlag,
+  choiceFlag,
+  parseCommandLine,
+  positiveIntegerFlag,
+  UsageError,
+} from "./args.ts";
+import { runMain } from "./run_main.ts";
+import { stopOnSignals } from "./stop_signals.ts";
 
 const HELP = `Run an ablation: every arm x seed under a compute profile, then tables and figures.
 
@@ -45,101 +53,63 @@ Writes runs.csv/.parquet, summary.csv/.parquet (mean, std, 95% CI per arm and me
 comparisons.csv/.parquet (each arm against the baseline), figures/*.json (export with deno task figures) and COMMAND.md.
 `;
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  Deno.exit(2);
-}
-
-const { values, positionals } = (() => {
+/** Entry point; returns the exit status (bad flags throw a UsageError). */
+async function main(args: string[]): Promise<number> {
+  const cli = parseCommandLine({
+    args,
+    options: {
+      profile: { type: "string" },
+      dataset: { type: "string" },
+      seeds: { type: "string" },
+      out: { type: "string" },
+      "dry-run": { type: "boolean" },
+      list: { type: "boolean" },
+      verbose: { type: "boolean" },
+      backend: { type: "string" },
+      threads: { type: "string" },
+      "data-dir": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+    allowPositionals: true,
+  }, HELP);
+  if (!cli) return 0;
+  const { values, positionals } = cli;
+  if (values.list) {
+    for (const s of await listAblations()) {
+      console.log(values.verbose ? `${s.name}\t${s.title}: ${s.question}` : s.name);
+    }
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `give exactly one ablation name (got ${positionals.length}); ` +
+        `deno task ablate --list shows them\n\n${HELP}`,
+    );
+  }
+  const profile = choiceFlag("profile", values.profile, PROFILE_NAMES) ?? "quick";
+  const seeds = positiveIntegerFlag("seeds", values.seeds);
+  const threads = positiveIntegerFlag("threads", values.threads);
+  const backend = backendFlag(values.backend);
+  let spec;
   try {
-    return parseArgs({
-      args: Deno.args,
-      options: {
-        profile: { type: "string" },
-        dataset: { type: "string" },
-        seeds: { type: "string" },
-        out: { type: "string" },
-        "dry-run": { type: "boolean" },
-        list: { type: "boolean" },
-        verbose: { type: "boolean" },
-        backend: { type: "string" },
-        threads: { type: "string" },
-        "data-dir": { type: "string" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    });
+    spec = await getAblation(positionals[0]);
   } catch (err) {
-    fail(`${(err as Error).message}\n\n${HELP}`);
+    throw new UsageError((err as Error).message);
   }
-})();
-
-if (values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-if (values.list) {
-  for (const s of await listAblations()) {
-    console.log(values.verbose ? `${s.name}\t${s.title}: ${s.question}` : s.name);
-  }
-  Deno.exit(0);
-}
-if (positionals.length !== 1) {
-  fail(
-    `give exactly one ablation name (got ${positionals.length}); ` +
-      `deno task ablate --list shows them\n\n${HELP}`,
-  );
-}
-const profile = values.profile ?? "quick";
-if (!PROFILE_NAMES.includes(profile as ProfileName)) {
-  fail(`unknown --profile "${profile}"; choose one of ${PROFILE_NAMES.join(", ")}`);
-}
-const intFlag = (flag: string, v: string | undefined): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) fail(`--${flag} expects a positive integer, got "${v}"`);
-  return n;
-};
-const seeds = intFlag("seeds", values.seeds);
-const threads = intFlag("threads", values.threads);
-const backends = ["auto", ...BACKEND_NAMES];
-if (values.backend !== undefined && !backends.includes(values.backend)) {
-  fail(`unknown --backend "${values.backend}"; choose one of ${backends.join(", ")}`);
-}
-
-let spec;
-try {
-  spec = await getAblation(positionals[0]);
-} catch (err) {
-  fail((err as Error).message);
-}
-
-let stopRequested = false;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  try {
-    Deno.addSignalListener(sig, () => {
-      if (stopRequested) Deno.exit(130);
-      stopRequested = true;
-      console.error(`\n${sig}: saving a checkpoint at the next step (press again to exit at once)`);
-    });
-  } catch { /* signals unsupported on this platform */ }
-}
-
-const started = new Date();
-try {
+  const stop = stopOnSignals();
+  const started = new Date();
   const outcome = await runAblation(spec, {
-    profile: profile as ProfileName,
+    profile,
     dataset: values.dataset,
     seeds,
     outDir: values.out,
     dryRun: values["dry-run"] ?? false,
-    backend: values.backend as BackendRequest | undefined,
+    backend,
     threads,
     dataDir: values["data-dir"],
     runLog: values.quiet ? () => {} : undefined,
     progress: values.quiet ? () => {} : undefined,
-    shouldStop: () => stopRequested,
+    shouldStop: stop.requested,
   });
   if (values["dry-run"]) {
     const states = Object.values(outcome.states);
@@ -148,14 +118,14 @@ try {
       `${spec.name} (${outcome.profile}): ${states.length} runs: ${count("finished")} cached, ` +
         `${count("resumable")} to resume, ${count("new")} to run; output ${outcome.outDir}`,
     );
-    Deno.exit(0);
+    return 0;
   }
   const summaryText = formatSummaryTable(outcome.summary);
   const files = [
     ...Object.values(outcome.tables ?? {}),
     ...outcome.figures,
   ];
-  const command = ["deno", "task", "ablate", ...Deno.args].map(shellQuote).join(" ");
+  const command = ["deno", "task", "ablate", ...args].map(shellQuote).join(" ");
   const commandPath = await writeCommandRecord(outcome.outDir, {
     command,
     ablation: spec.name,
@@ -169,6 +139,7 @@ try {
     backends: [...new Set(outcome.rows.map((r) => r.backend))],
     date: started,
     wallSeconds: outcome.seconds,
+    runSeconds: outcome.rows.map((r) => ({ train: r.trainSeconds, eval: r.evalSeconds })),
     code: await codeVersion(),
     trained: outcome.trained.length,
     cached: outcome.cached.length,
@@ -185,10 +156,12 @@ try {
   );
   console.log("written:");
   for (const f of [...files, commandPath]) console.log(`  ${f}`);
-} catch (err) {
-  const e = err as Error;
-  console.error(`error: ${e.message}`);
-  if (Deno.env.get("KIT_DEBUG")) console.error(e.stack);
-  const stopped = e.name === "TrainingInterruptedError" || e.name === "AblationStoppedError";
-  Deno.exit(stopped ? 130 : 1);
+  return 0;
+}
+
+if (import.meta.main) {
+  await runMain(() => main(Deno.args), {
+    exitCode: (e) =>
+      e.name === "TrainingInterruptedError" || e.name === "AblationStoppedError" ? 130 : 1,
+  });
 }

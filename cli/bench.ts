@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { dirname } from "node:path";
 import * as tf from "../lib/tfjs.ts";
 import { Rng } from "../lib/rng.ts";
@@ -31,6 +30,8 @@ import { AdamW } from "../lib/optim/adamw.ts";
 import { type BackendRequest, initBackend } from "../lib/backend/select.ts";
 import { nativeKernelProfile } from "../lib/backend/native/register.ts";
 import { startTorchStepper } from "./bench_torch.ts";
+import { parseCommandLine, positiveIntegerFlag } from "./args.ts";
+import { runMain } from "./run_main.ts";
 
 const HELP = `Kit vs PyTorch training-step throughput (images/s) on this machine.
 
@@ -142,7 +143,7 @@ async function profileStep(
 
 /** Entry point; returns the process exit code. */
 export async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const cli = parseCommandLine({
     args,
     options: {
       backend: { type: "string", default: "auto" },
@@ -155,24 +156,15 @@ export async function main(args: string[]): Promise<number> {
       json: { type: "boolean", default: false },
       "torch-device": { type: "string" },
       out: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const int = (name: string, v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`--${name} must be a positive integer, got '${v}'`);
-    }
-    return n;
-  };
-  const threads = int("threads", values.threads ?? String(navigator.hardwareConcurrency || 1));
-  const batch = int("batch", values.batch);
-  const reps = int("reps", values.reps);
-  const warmup = int("warmup", values.warmup);
+  }, HELP);
+  if (!cli) return 0;
+  const { values } = cli;
+  const threads = positiveIntegerFlag("threads", values.threads) ??
+    (navigator.hardwareConcurrency || 1);
+  const batch = positiveIntegerFlag("batch", values.batch);
+  const reps = positiveIntegerFlag("reps", values.reps);
+  const warmup = positiveIntegerFlag("warmup", values.warmup);
   const log = values.json ? (m: string) => console.error(m) : (m: string) => console.log(m);
 
   const chosen = await selectBackend(values.backend, threads, log);
@@ -271,11 +263,4 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    console.error(`bench: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
-}
+if (import.meta.main) await runMain(() => main(Deno.args), { exitCode: () => 1 });

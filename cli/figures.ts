@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import {
   exportFigure,
@@ -23,6 +22,8 @@ import {
 } from "../lib/plot/export.ts";
 import { loadFigure } from "../lib/plot/save.ts";
 import { requireChromium } from "../lib/plot/chromium.ts";
+import { parseCommandLine } from "./args.ts";
+import { runMain } from "./run_main.ts";
 
 /** Paths of all `figures/*.json` files below `root`, sorted. */
 export async function findFigureFiles(root: string): Promise<string[]> {
@@ -57,19 +58,18 @@ export function parseFormats(text: string): ImageFormat[] {
   return formats as ImageFormat[];
 }
 
+const USAGE = "usage: deno task figures [--results DIR] [--formats svg,pdf,png]";
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const cli = parseCommandLine({
     args: Deno.args,
     options: {
       results: { type: "string", default: "results" },
       formats: { type: "string", default: IMAGE_FORMATS.join(",") },
-      help: { type: "boolean", short: "h", default: false },
     },
-  });
-  if (values.help) {
-    console.log("usage: deno task figures [--results DIR] [--formats svg,pdf,png]");
-    return 0;
-  }
+  }, USAGE);
+  if (!cli) return 0;
+  const { values } = cli;
   const formats = parseFormats(values.formats);
   const files = await findFigureFiles(values.results);
   if (files.length === 0) {
@@ -97,11 +97,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runMain(main);

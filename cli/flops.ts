@@ -14,11 +14,12 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { buildEncoder, type EncoderConfig, type PartConfig } from "../lib/models/encoder.ts";
 import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
 import { ParamStore } from "../lib/nn/params.ts";
 import { initBackend } from "../lib/backend/select.ts";
+import { parseCommandLine, positiveIntegerFlag } from "./args.ts";
+import { runMain } from "./run_main.ts";
 
 /** What to count: the backbone, the neck sizes and the head. */
 export interface FlopsOptions {
@@ -161,17 +162,8 @@ Usage: deno task flops [options]
   --help               this text
 `;
 
-function positiveInt(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--${flag} expects a positive integer, got "${v}"; see --help`);
-  }
-  return n;
-}
-
 async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const cli = parseCommandLine({
     args,
     options: {
       arch: { type: "string" },
@@ -186,26 +178,23 @@ async function main(args: string[]): Promise<number> {
       "head-out": { type: "string" },
       "no-head": { type: "boolean" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
     allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  }, HELP);
+  if (!cli) return 0;
+  const { values } = cli;
   const opts: FlopsOptions = {
     arch: values.arch ?? "resnet10",
-    width: positiveInt("width", values.width) ?? 32,
-    imageSize: positiveInt("image-size", values["image-size"]) ?? 32,
-    attnHidden: positiveInt("attn-hidden", values["attn-hidden"]) ?? 128,
-    mlpDim: positiveInt("mlp-dim", values["mlp-dim"]),
-    gruDim: positiveInt("gru-dim", values["gru-dim"]),
-    attnDim: positiveInt("attn-dim", values["attn-dim"]),
-    outDim: positiveInt("out-dim", values["out-dim"]),
+    width: positiveIntegerFlag("width", values.width) ?? 32,
+    imageSize: positiveIntegerFlag("image-size", values["image-size"]) ?? 32,
+    attnHidden: positiveIntegerFlag("attn-hidden", values["attn-hidden"]) ?? 128,
+    mlpDim: positiveIntegerFlag("mlp-dim", values["mlp-dim"]),
+    gruDim: positiveIntegerFlag("gru-dim", values["gru-dim"]),
+    attnDim: positiveIntegerFlag("attn-dim", values["attn-dim"]),
+    outDim: positiveIntegerFlag("out-dim", values["out-dim"]),
     head: values["no-head"] ? undefined : {
-      hidden: positiveInt("head-hidden", values["head-hidden"]) ?? 256,
-      out: positiveInt("head-out", values["head-out"]) ?? 256,
+      hidden: positiveIntegerFlag("head-hidden", values["head-hidden"]) ?? 256,
+      out: positiveIntegerFlag("head-out", values["head-out"]) ?? 256,
     },
   };
   // Counting only allocates the parameters; the reference cpu backend is enough.
@@ -217,11 +206,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runMain(() => main(Deno.args));

@@ -17,12 +17,13 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
 import { executeNotebook, type ExecuteResult, requirePython } from "../lib/notebook/execute.ts";
 import { ensureUserKernelSpec } from "../lib/notebook/kernelspec.ts";
 import { notebookProfile, PROFILES } from "../lib/notebook/profile.ts";
 import { repoRoot } from "../lib/notebook/paths.ts";
+import { choiceFlag, numberFlag, parseCommandLine } from "./args.ts";
+import { runMain } from "./run_main.ts";
 
 /** Notebooks in `dir` (sorted), filtered by names or name prefixes (e.g. "00" or "00_quickstart"). */
 export async function selectNotebooks(dir: string, names: readonly string[]): Promise<string[]> {
@@ -52,8 +53,11 @@ export function describeResult(r: ExecuteResult): string {
     `${r.ename}: ${r.evalue}; outputs so far in ${r.out}`;
 }
 
+const USAGE = "usage: deno task notebooks [--profile tiny|quick|paper] [--inplace] [--out DIR] " +
+  "[--timeout SECONDS_PER_CELL] [names...]";
+
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const cli = parseCommandLine({
     args: Deno.args,
     allowPositionals: true,
     options: {
@@ -62,22 +66,13 @@ async function main(): Promise<number> {
       out: { type: "string" },
       timeout: { type: "string", default: "1800" },
       dir: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
     },
-  });
-  if (values.help) {
-    console.log(
-      "usage: deno task notebooks [--profile tiny|quick|paper] [--inplace] [--out DIR] " +
-        "[--timeout SECONDS_PER_CELL] [names...]",
-    );
-    return 0;
-  }
-  if (values.profile) {
-    if (!(PROFILES as readonly string[]).includes(values.profile)) {
-      throw new Error(`--profile ${values.profile}: use one of ${PROFILES.join(", ")}`);
-    }
-    Deno.env.set("KIT_PROFILE", values.profile);
-  }
+  }, USAGE);
+  if (!cli) return 0;
+  const { values, positionals } = cli;
+  const chosen = choiceFlag("profile", values.profile, PROFILES);
+  if (chosen) Deno.env.set("KIT_PROFILE", chosen);
+  const cellTimeoutSeconds = numberFlag("timeout", values.timeout);
   const profile = notebookProfile();
   const dir = values.dir ?? join(repoRoot(), "notebooks");
   const outDir = values.out ?? join(repoRoot(), "runs", "notebooks");
@@ -99,7 +94,7 @@ async function main(): Promise<number> {
       outPath,
       python,
       env: { KIT_PROFILE: profile },
-      cellTimeoutSeconds: Number(values.timeout),
+      cellTimeoutSeconds,
     });
     console.error(describeResult(r));
     if (!r.ok) failed++;
@@ -108,11 +103,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runMain(main);

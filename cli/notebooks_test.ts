@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { findPython } from "../lib/notebook/execute.ts";
 import { findChromium } from "../lib/plot/chromium.ts";
 import { describeResult, selectNotebooks } from "./notebooks.ts";
+import { runNotebooksTiny } from "./tiny_notebook_run.ts";
 
 const python = await findPython();
 const chromium = findChromium();
@@ -45,27 +46,13 @@ Deno.test({
   name: "00_quickstart runs headless on the tiny profile and its figures export (CI check)",
   ignore: !python,
   fn: async () => {
-    const tmp = await Deno.makeTempDir();
-    const results = join(tmp, "results");
-    const env = { KIT_RESULTS_DIR: results, XDG_DATA_HOME: join(tmp, "share"), NO_COLOR: "1" };
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "cli/notebooks.ts", "--profile", "tiny", "--out", tmp, "00_quickstart"],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(run.stderr);
-    assert.equal(run.code, 0, log);
-    const nb = JSON.parse(await Deno.readTextFile(join(tmp, "00_quickstart.ipynb")));
-    const outputs = nb.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []) as {
-      output_type: string;
-      data?: Record<string, unknown>;
-    }[];
+    const run = await runNotebooksTiny(["00_quickstart"]);
+    const results = run.results;
+    const outputs = run.outputs("00_quickstart");
     const figures = outputs.filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
     assert.equal(figures.length, 2);
     if (chromium) assert.ok(figures.every((o) => typeof o.data?.["image/png"] === "string"));
-    const markdown = outputs.map((o) => o.data?.["text/markdown"]).filter(Boolean).join("");
-    assert.match(markdown, /Linear probe \d+\.\d% vs chance 10\.0%/);
+    assert.match(run.markdown("00_quickstart"), /Linear probe \d+\.\d% vs chance 10\.0%/);
     assert.ok(outputs.some((o) => String(o.data?.["text/html"] ?? "").includes("<table")));
 
     if (!chromium) {
@@ -84,7 +71,7 @@ Deno.test({
         }
       }
     }
-    await Deno.remove(tmp, { recursive: true });
+    await run.remove();
   },
 });
 
@@ -117,31 +104,11 @@ Deno.test({
     "ablation notebooks 01-04 run headless on the tiny profile, save figures, conclude from data",
   ignore: !python,
   fn: async () => {
-    const tmp = await Deno.makeTempDir();
-    const results = join(tmp, "results");
-    const env = { KIT_RESULTS_DIR: results, XDG_DATA_HOME: join(tmp, "share"), NO_COLOR: "1" };
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "cli/notebooks.ts",
-        "--profile",
-        "tiny",
-        "--out",
-        tmp,
-        ...ABLATION_NOTEBOOKS.map((n) => n.name),
-      ],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+    const run = await runNotebooksTiny(ABLATION_NOTEBOOKS.map((n) => n.name));
+    const results = run.results;
     for (const nbSpec of ABLATION_NOTEBOOKS) {
-      const nb = JSON.parse(await Deno.readTextFile(join(tmp, `${nbSpec.name}.ipynb`)));
-      const outputs = nb.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []) as {
-        data?: Record<string, unknown>;
-      }[];
-      const markdown = outputs.map((o) => o.data?.["text/markdown"]).filter(Boolean).join("");
+      const outputs = run.outputs(nbSpec.name);
+      const markdown = run.markdown(nbSpec.name);
       assert.match(markdown, /synthetic dataset .* meaningless/, nbSpec.name);
       assert.match(markdown, /95% CI/, nbSpec.name);
       assert.ok(
@@ -155,6 +122,6 @@ Deno.test({
       const summary = await Deno.readTextFile(join(results, nbSpec.dir, "summary.csv"));
       assert.match(summary, /linearTop1/, `${nbSpec.name}: summary.csv lacks linearTop1`);
     }
-    await Deno.remove(tmp, { recursive: true });
+    await run.remove();
   },
 });

@@ -13,13 +13,14 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { defaultExperiment, type ExperimentConfig } from "../lib/config/experiment.ts";
 import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
 import type { PartConfig } from "../lib/models/encoder.ts";
 import { listMethods } from "../lib/methods/all.ts";
 import { runExperiment } from "../lib/experiment/run.ts";
-import { BACKEND_NAMES, type BackendRequest } from "../lib/backend/select.ts";
+import { backendFlag, integerFlag, numberFlag, parseCommandLine, UsageError } from "./args.ts";
+import { runMain } from "./run_main.ts";
+import { stopOnSignals } from "./stop_signals.ts";
 
 const HELP =
   `Train a self-supervised encoder and evaluate it (linear probe, kNN, optional fine-tuning).
@@ -61,182 +62,162 @@ Usage: deno task train --method <name> [options]
   --help                   this text
 `;
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  Deno.exit(2);
-}
-
-function num(flag: string, v: string | undefined, integer = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    fail(`--${flag} expects ${integer ? "an integer" : "a number"}, got "${v}"`);
-  }
-  return n;
-}
-
-const { values } = (() => {
-  try {
-    return parseArgs({
-      args: Deno.args,
-      options: {
-        method: { type: "string" },
-        dataset: { type: "string" },
-        "data-dir": { type: "string" },
-        epochs: { type: "string" },
-        "train-size": { type: "string" },
-        "test-size": { type: "string" },
-        "batch-size": { type: "string" },
-        lr: { type: "string" },
-        "weight-decay": { type: "string" },
-        "warmup-epochs": { type: "string" },
-        arch: { type: "string" },
-        width: { type: "string" },
-        neck: { type: "string" },
-        temperature: { type: "string" },
-        option: { type: "string", multiple: true },
-        seed: { type: "string" },
-        "linear-epochs": { type: "string" },
-        "eval-train-size": { type: "string" },
-        "finetune-labels": { type: "string" },
-        "finetune-epochs": { type: "string" },
-        "monitor-every": { type: "string" },
-        "monitor-size": { type: "string" },
-        backend: { type: "string" },
-        threads: { type: "string" },
-        out: { type: "string" },
-        fresh: { type: "boolean" },
-        config: { type: "string" },
-        "list-methods": { type: "boolean" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-    });
-  } catch (err) {
-    fail(`${(err as Error).message}\n\n${HELP}`);
-  }
-})();
-
-if (values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-if (values["list-methods"]) {
-  for (const m of listMethods()) {
-    console.log(values.verbose ? `${m.name}\t${m.description}` : m.name);
-  }
-  Deno.exit(0);
-}
-
-let cfg: ExperimentConfig = defaultExperiment();
-if (values.config) {
-  try {
-    cfg = { ...cfg, ...JSON.parse(await Deno.readTextFile(values.config)) };
-  } catch (err) {
-    fail(`cannot read --config ${values.config}: ${(err as Error).message}`);
-  }
-}
-if (values.method) cfg.method = values.method;
-if (values.dataset) cfg.data = { ...cfg.data, dataset: values.dataset };
-cfg.data.trainSize = num("train-size", values["train-size"], true) ?? cfg.data.trainSize;
-cfg.data.testSize = num("test-size", values["test-size"], true) ?? cfg.data.testSize;
-cfg.seed = num("seed", values.seed, true) ?? cfg.seed;
-cfg.optim.epochs = num("epochs", values.epochs, true) ?? cfg.optim.epochs;
-cfg.optim.batchSize = num("batch-size", values["batch-size"], true) ?? cfg.optim.batchSize;
-cfg.optim.lr = num("lr", values.lr) ?? cfg.optim.lr;
-cfg.optim.weightDecay = num("weight-decay", values["weight-decay"]) ?? cfg.optim.weightDecay;
-cfg.optim.warmupEpochs = num("warmup-epochs", values["warmup-epochs"]) ??
-  Math.min(cfg.optim.warmupEpochs, Math.max(0, cfg.optim.epochs - 1));
-if (values.arch) {
-  const blocks = RESNET_DEPTHS[values.arch];
-  if (!blocks) {
-    fail(`unknown --arch "${values.arch}"; choose one of ${Object.keys(RESNET_DEPTHS).join(", ")}`);
-  }
-  cfg.encoder.backbone = { ...cfg.encoder.backbone, blocks };
-}
-const width = num("width", values.width, true);
-if (width !== undefined) cfg.encoder.backbone = { ...cfg.encoder.backbone, width };
-if (values.neck !== undefined) {
-  const blocks = cfg.encoder.backbone.blocks as number[];
-  const channels = (cfg.encoder.backbone.width as number) * 2 ** (blocks.length - 1);
-  const necks: Record<string, PartConfig> = {
-    gap: { type: "gap" },
-    sam: { type: "sam", hidden: 128 },
-    gam: { type: "gam", hidden: 128 },
-    hsagm: {
-      type: "hsagm",
-      mlpDim: channels,
-      gruDim: channels,
-      attnDim: Math.max(16, Math.floor(channels / 2)),
-      outDim: channels,
+/** Entry point; returns the exit status (bad flags throw a UsageError). */
+async function main(args: string[]): Promise<number> {
+  const cli = parseCommandLine({
+    args,
+    options: {
+      method: { type: "string" },
+      dataset: { type: "string" },
+      "data-dir": { type: "string" },
+      epochs: { type: "string" },
+      "train-size": { type: "string" },
+      "test-size": { type: "string" },
+      "batch-size": { type: "string" },
+      lr: { type: "string" },
+      "weight-decay": { type: "string" },
+      "warmup-epochs": { type: "string" },
+      arch: { type: "string" },
+      width: { type: "string" },
+      neck: { type: "string" },
+      temperature: { type: "string" },
+      option: { type: "string", multiple: true },
+      seed: { type: "string" },
+      "linear-epochs": { type: "string" },
+      "eval-train-size": { type: "string" },
+      "finetune-labels": { type: "string" },
+      "finetune-epochs": { type: "string" },
+      "monitor-every": { type: "string" },
+      "monitor-size": { type: "string" },
+      backend: { type: "string" },
+      threads: { type: "string" },
+      out: { type: "string" },
+      fresh: { type: "boolean" },
+      config: { type: "string" },
+      "list-methods": { type: "boolean" },
+      verbose: { type: "boolean" },
     },
-  };
-  const neck = necks[values.neck];
-  if (!neck) {
-    fail(`unknown --neck "${values.neck}"; choose one of ${Object.keys(necks).join(", ")}`);
+    allowPositionals: false,
+  }, HELP);
+  if (!cli) return 0;
+  const { values } = cli;
+  if (values["list-methods"]) {
+    for (const m of listMethods()) {
+      console.log(values.verbose ? `${m.name}\t${m.description}` : m.name);
+    }
+    return 0;
   }
-  cfg.encoder.neck = neck;
-}
-if (values.temperature !== undefined) {
-  cfg.methodOptions.temperature = num("temperature", values.temperature);
-}
-for (const kv of values.option ?? []) {
-  const eq = kv.indexOf("=");
-  if (eq < 1) fail(`--option expects key=value, got "${kv}"`);
-  const raw = kv.slice(eq + 1);
-  let parsed: unknown = raw;
-  try {
-    parsed = JSON.parse(raw);
-  } catch { /* keep as string */ }
-  cfg.methodOptions[kv.slice(0, eq)] = parsed;
-}
-cfg.eval.linearEpochs = num("linear-epochs", values["linear-epochs"], true) ??
-  cfg.eval.linearEpochs;
-cfg.eval.trainSize = num("eval-train-size", values["eval-train-size"], true) ?? cfg.eval.trainSize;
-const budget = values["finetune-labels"];
-if (budget?.endsWith("%")) {
-  cfg.eval.finetuneFraction = num("finetune-labels", budget.slice(0, -1))! / 100;
-} else {
-  cfg.eval.finetuneLabels = num("finetune-labels", budget, true) ?? cfg.eval.finetuneLabels;
-}
-cfg.eval.finetuneEpochs = num("finetune-epochs", values["finetune-epochs"], true) ??
-  cfg.eval.finetuneEpochs;
 
-cfg.eval.monitorEvery = num("monitor-every", values["monitor-every"], true) ??
-  cfg.eval.monitorEvery;
-cfg.eval.monitorSize = num("monitor-size", values["monitor-size"], true) ?? cfg.eval.monitorSize;
+  let cfg: ExperimentConfig = defaultExperiment();
+  if (values.config) {
+    try {
+      cfg = { ...cfg, ...JSON.parse(await Deno.readTextFile(values.config)) };
+    } catch (err) {
+      throw new UsageError(
+        `cannot read --config ${values.config}: ${(err as Error).message}; ` +
+          "give a config.json written by a run (runs/<run>/config.json)",
+      );
+    }
+  }
+  if (values.method) cfg.method = values.method;
+  if (values.dataset) cfg.data = { ...cfg.data, dataset: values.dataset };
+  cfg.data.trainSize = integerFlag("train-size", values["train-size"]) ?? cfg.data.trainSize;
+  cfg.data.testSize = integerFlag("test-size", values["test-size"]) ?? cfg.data.testSize;
+  cfg.seed = integerFlag("seed", values.seed) ?? cfg.seed;
+  cfg.optim.epochs = integerFlag("epochs", values.epochs) ?? cfg.optim.epochs;
+  cfg.optim.batchSize = integerFlag("batch-size", values["batch-size"]) ?? cfg.optim.batchSize;
+  cfg.optim.lr = numberFlag("lr", values.lr) ?? cfg.optim.lr;
+  cfg.optim.weightDecay = numberFlag("weight-decay", values["weight-decay"]) ??
+    cfg.optim.weightDecay;
+  cfg.optim.warmupEpochs = numberFlag("warmup-epochs", values["warmup-epochs"]) ??
+    Math.min(cfg.optim.warmupEpochs, Math.max(0, cfg.optim.epochs - 1));
+  if (values.arch) {
+    const blocks = RESNET_DEPTHS[values.arch];
+    if (!blocks) {
+      throw new UsageError(
+        `unknown --arch "${values.arch}"; choose one of ${Object.keys(RESNET_DEPTHS).join(", ")}`,
+      );
+    }
+    cfg.encoder.backbone = { ...cfg.encoder.backbone, blocks };
+  }
+  const width = integerFlag("width", values.width);
+  if (width !== undefined) cfg.encoder.backbone = { ...cfg.encoder.backbone, width };
+  if (values.neck !== undefined) {
+    const blocks = cfg.encoder.backbone.blocks as number[];
+    const channels = (cfg.encoder.backbone.width as number) * 2 ** (blocks.length - 1);
+    const necks: Record<string, PartConfig> = {
+      gap: { type: "gap" },
+      sam: { type: "sam", hidden: 128 },
+      gam: { type: "gam", hidden: 128 },
+      hsagm: {
+        type: "hsagm",
+        mlpDim: channels,
+        gruDim: channels,
+        attnDim: Math.max(16, Math.floor(channels / 2)),
+        outDim: channels,
+      },
+    };
+    const neck = necks[values.neck];
+    if (!neck) {
+      throw new UsageError(
+        `unknown --neck "${values.neck}"; choose one of ${Object.keys(necks).join(", ")}`,
+      );
+    }
+    cfg.encoder.neck = neck;
+  }
+  if (values.temperature !== undefined) {
+    cfg.methodOptions.temperature = numberFlag("temperature", values.temperature);
+  }
+  for (const kv of values.option ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq < 1) {
+      throw new UsageError(
+        `--option expects key=value, got "${kv}"; e.g. --option temperature=0.2`,
+      );
+    }
+    const raw = kv.slice(eq + 1);
+    let parsed: unknown = raw;
+    try {
+      parsed = JSON.parse(raw);
+    } catch { /* keep as string */ }
+    cfg.methodOptions[kv.slice(0, eq)] = parsed;
+  }
+  cfg.eval.linearEpochs = integerFlag("linear-epochs", values["linear-epochs"]) ??
+    cfg.eval.linearEpochs;
+  cfg.eval.trainSize = integerFlag("eval-train-size", values["eval-train-size"]) ??
+    cfg.eval.trainSize;
+  const budget = values["finetune-labels"];
+  if (budget?.endsWith("%")) {
+    cfg.eval.finetuneFraction = numberFlag("finetune-labels", budget.slice(0, -1)) / 100;
+  } else {
+    cfg.eval.finetuneLabels = integerFlag("finetune-labels", budget) ?? cfg.eval.finetuneLabels;
+  }
+  cfg.eval.finetuneEpochs = integerFlag("finetune-epochs", values["finetune-epochs"]) ??
+    cfg.eval.finetuneEpochs;
 
-// Stop cleanly on Ctrl-C / SIGTERM: the trainer checkpoints at the next step and exits.
-let stopRequested = false;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  try {
-    Deno.addSignalListener(sig, () => {
-      if (stopRequested) Deno.exit(130);
-      stopRequested = true;
-      console.error(`\n${sig}: saving a checkpoint at the next step (press again to exit at once)`);
-    });
-  } catch { /* signals unsupported on this platform */ }
-}
+  cfg.eval.monitorEvery = integerFlag("monitor-every", values["monitor-every"]) ??
+    cfg.eval.monitorEvery;
+  cfg.eval.monitorSize = integerFlag("monitor-size", values["monitor-size"]) ??
+    cfg.eval.monitorSize;
 
-const backends = ["auto", ...BACKEND_NAMES];
-if (values.backend !== undefined && !backends.includes(values.backend)) {
-  fail(`unknown --backend "${values.backend}"; choose one of ${backends.join(", ")}`);
-}
-
-try {
+  const backend = backendFlag(values.backend);
+  const threads = integerFlag("threads", values.threads);
+  // Ctrl-C / SIGTERM: the trainer checkpoints at the next step and exits.
+  const stop = stopOnSignals();
   const result = await runExperiment(cfg, {
     outDir: values.out,
-    backend: values.backend as BackendRequest | undefined,
-    threads: num("threads", values.threads, true),
+    backend,
+    threads,
     dataDir: values["data-dir"],
     fresh: values.fresh ?? false,
-    shouldStop: () => stopRequested,
+    shouldStop: stop.requested,
   });
   console.log(JSON.stringify(result));
-} catch (err) {
-  const e = err as Error;
-  console.error(`error: ${e.message}`);
-  if (Deno.env.get("KIT_DEBUG")) console.error(e.stack);
-  Deno.exit(e.name === "TrainingInterruptedError" ? 130 : 1);
+  return 0;
+}
+
+if (import.meta.main) {
+  await runMain(() => main(Deno.args), {
+    exitCode: (e) => (e.name === "TrainingInterruptedError" ? 130 : 1),
+  });
 }

@@ -24,6 +24,12 @@ export interface CommandRecord {
   date: Date;
   wallSeconds: number;
   code: CodeVersion;
+  /**
+   * Each run's own time from its record (seconds: training, evaluation), cached
+   * runs included, so the cost of a result survives reruns that only rebuild
+   * the tables.
+   */
+  runSeconds: { train: number; eval: number }[];
   /** Counts of runs trained here, cached, finished by another runner. */
   trained: number;
   cached: number;
@@ -37,6 +43,22 @@ export interface CommandRecord {
 /** Quotes `arg` for a POSIX shell when it needs it. */
 export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./:=@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * "- run time (from the N run records): T s training + E s evaluation in all;
+ * median M s per run" (M: median of train + eval).
+ */
+export function runTimeLine(runs: readonly { train: number; eval: number }[]): string {
+  if (runs.length === 0) return "- run time: no runs";
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const totals = runs.map((r) => r.train + r.eval).sort((a, b) => a - b);
+  const mid = totals.length >> 1;
+  const median = totals.length % 2 ? totals[mid] : (totals[mid - 1] + totals[mid]) / 2;
+  return `- run time (from the ${runs.length} run records): ` +
+    `${sum(runs.map((r) => r.train)).toFixed(0)} s training + ` +
+    `${sum(runs.map((r) => r.eval)).toFixed(0)} s evaluation in all; ` +
+    `median ${median.toFixed(0)} s per run`;
 }
 
 /** The Markdown text of COMMAND.md. */
@@ -56,6 +78,7 @@ export function commandMarkdown(rec: CommandRecord): string {
     `- backend: ${rec.backends.join(", ")}`,
     `- wall time of this command: ${rec.wallSeconds.toFixed(1)} s ` +
     `(runs trained here: ${rec.trained}, cached: ${rec.cached}, by another runner: ${rec.byOthers})`,
+    runTimeLine(rec.runSeconds),
     `- kit commit: ${commit}; Deno ${rec.code.deno}`,
     "",
     "## Summary (mean over seeds, sample std, 95% Student-t interval)",

@@ -9,6 +9,16 @@
  * - Welch t otherwise: (mean_a - mean_b) ± t_df * sqrt(va/na + vb/nb), df by
  *   Welch-Satterthwaite.
  *
+ * What the interval can tell is {@link ArmComparison.evidence}, the one
+ * definition that tables and verdicts read:
+ * - `excludes-zero`: the interval lies strictly on one side of zero;
+ * - `includes-zero`: it contains zero (no detectable difference);
+ * - `no-spread`: the spread the interval is built from is zero (every seed
+ *   gave the same difference, or every value of each arm ties, as on the
+ *   tiny profile), so the interval has zero width: that is not evidence of a
+ *   difference, whatever the sign of the mean;
+ * - `too-few-seeds`: no interval at all (fewer than 2 seeds per arm).
+ *
  * @module
  */
 import type { AblationRow } from "./row.ts";
@@ -16,6 +26,16 @@ import { mean, sampleStd, studentTQuantile } from "./stats.ts";
 
 /** How {@link compareArms} pairs the runs. */
 export type Pairing = "auto" | "paired" | "welch";
+
+/** What a comparison's interval can tell (see the module docs). */
+export type ComparisonEvidence = "excludes-zero" | "includes-zero" | "no-spread" | "too-few-seeds";
+
+/**
+ * Spread below this fraction of the largest |value| counts as none: the
+ * rounding of subtracting equal accuracies is about 1e-16 of them, real seed
+ * noise is many orders larger.
+ */
+const NO_SPREAD_RELATIVE = 1e-9;
 
 /** The comparison of arm `a` with arm `b` (difference = a - b). */
 export interface ArmComparison {
@@ -34,7 +54,9 @@ export interface ArmComparison {
   df: number;
   level: number;
   method: "paired" | "welch";
-  /** True when the interval lies strictly on one side of zero. */
+  /** What the interval can tell; the single definition for tables and verdicts. */
+  evidence: ComparisonEvidence;
+  /** `evidence === "excludes-zero"`: a zero-width interval (no spread) never excludes zero. */
   excludesZero: boolean;
   /** One sentence for reports. */
   text: string;
@@ -94,37 +116,55 @@ export function compareArms(
   const q = (
     df: number,
   ) => (df > 0 && Number.isFinite(df) ? studentTQuantile((1 + level) / 2, df) : NaN);
+  // Spread at or below the rounding noise of the values counts as none.
+  const noSpreadBelow = NO_SPREAD_RELATIVE * Math.max(...[...xa, ...xb].map(Math.abs), 1);
   let diff: number;
+  let spread: number;
   let half: number;
   let df: number;
   if (paired) {
     const d = [...va.keys()].map((s) => va.get(s)! - vb.get(s)!);
     diff = mean(d);
     df = d.length - 1;
-    const sd = sampleStd(d);
-    half = sd === 0 ? 0 : q(df) * sd / Math.sqrt(d.length);
+    spread = sampleStd(d);
+    half = q(df) * spread / Math.sqrt(d.length);
   } else {
     diff = mean(xa) - mean(xb);
     const sa = xa.length > 1 ? sampleStd(xa) ** 2 / xa.length : NaN;
     const sb = xb.length > 1 ? sampleStd(xb) ** 2 / xb.length : NaN;
     const se2 = sa + sb;
+    spread = Math.sqrt(se2);
     df = se2 === 0
       ? xa.length + xb.length - 2
       : se2 * se2 / (sa * sa / (xa.length - 1) + sb * sb / (xb.length - 1));
-    half = se2 === 0 ? 0 : q(df) * Math.sqrt(se2);
+    half = q(df) * spread;
   }
+  const evidence: ComparisonEvidence = !Number.isFinite(spread)
+    ? "too-few-seeds"
+    : spread <= noSpreadBelow
+    ? "no-spread"
+    : !Number.isFinite(half)
+    ? "too-few-seeds"
+    : diff - half > 0 || diff + half < 0
+    ? "excludes-zero"
+    : "includes-zero";
+  if (evidence === "no-spread") half = 0;
   const low = diff - half;
   const high = diff + half;
-  const excludesZero = Number.isFinite(half) && (low > 0 || high < 0);
   const pct = Math.round(level * 100);
   const how = paired
     ? `paired t over ${va.size} seeds`
     : `Welch t, ${xa.length} vs ${xb.length} seeds`;
-  const verdict = !Number.isFinite(half)
-    ? "too few seeds for an interval (need at least 2 per arm)"
-    : excludesZero
-    ? `the interval excludes zero: ${a} is ${diff > 0 ? "higher" : "lower"} than ${b} at this level`
-    : "the interval includes zero: no detectable difference at this level";
+  const verdict = {
+    "too-few-seeds": "too few seeds for an interval (need at least 2 per arm)",
+    "no-spread": `no spread, cannot tell: ${
+      paired ? "every seed gave the same difference" : "each arm gave one value on every seed"
+    }, so the interval has zero width and is no evidence either way`,
+    "excludes-zero": `the interval excludes zero: ${a} is ${
+      diff > 0 ? "higher" : "lower"
+    } than ${b} at this level`,
+    "includes-zero": "the interval includes zero: no detectable difference at this level",
+  }[evidence];
   return {
     metric,
     a,
@@ -139,7 +179,8 @@ export function compareArms(
     df,
     level,
     method: paired ? "paired" : "welch",
-    excludesZero,
+    evidence,
+    excludesZero: evidence === "excludes-zero",
     text:
       `${a} - ${b} on ${metric}: ${diff >= 0 ? "+" : ""}${fmt(diff)} (${pct}% CI [${fmt(low)}, ` +
       `${fmt(high)}], ${how}); ${verdict}`,

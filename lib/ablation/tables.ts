@@ -7,7 +7,10 @@
  * - `summary.{csv,parquet}`: one row per arm x dataset x metric (ablation,
  *   profile, arm, label, dataset, synthetic, metric, seeds, mean, std, ci_low,
  *   ci_high, note); with one seed std/ci are empty and `note` says why;
- * - `comparisons.{csv,parquet}`: each arm against the baseline.
+ * - `comparisons.{csv,parquet}`: each arm against the baseline (ablation,
+ *   metric, arm, baseline, diff, ci_low, ci_high, df, method, excludes_zero,
+ *   evidence, text); `evidence` is `ArmComparison.evidence` (`no-spread`: a
+ *   zero-width interval, no evidence either way).
  *
  * DataFrames come from `nodejs-polars` 0.25.2 (native N-API addon; works
  * under Deno). 0.26.1, the latest, does not resolve: Deno says "Could not find
@@ -92,7 +95,7 @@ export function summaryFrame(summary: readonly SummaryRow[]): DataFrame {
   ]);
 }
 
-/** `comparisons` table: one row per compared pair and metric. */
+/** `comparisons` table: one row per compared pair and metric (columns in the module docs). */
 export function comparisonsFrame(ablation: string, list: readonly ArmComparison[]): DataFrame {
   const fin = (v: number) => (Number.isFinite(v) ? v : null);
   return pl.DataFrame([
@@ -106,6 +109,7 @@ export function comparisonsFrame(ablation: string, list: readonly ArmComparison[
     pl.Series("df", list.map((c) => fin(c.df)), pl.Float64),
     pl.Series("method", list.map((c) => c.method), pl.Utf8),
     pl.Series("excludes_zero", list.map((c) => c.excludesZero), pl.Bool),
+    pl.Series("evidence", list.map((c) => c.evidence), pl.Utf8),
     pl.Series("text", list.map((c) => c.text), pl.Utf8),
   ]);
 }

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { Rng } from "../rng.ts";
 import { randomRows } from "./fixture_rows.ts";
 import { summarize } from "./summary.ts";
-import { readTable, runsFrame, summaryFrame, writeAblationTables } from "./tables.ts";
+import { compareArms } from "./compare.ts";
+import {
+  comparisonsFrame,
+  readTable,
+  runsFrame,
+  summaryFrame,
+  writeAblationTables,
+} from "./tables.ts";
 
 Deno.test("runs and summary tables round-trip through CSV and Parquet", async () => {
   const dir = await Deno.makeTempDir();
@@ -67,4 +74,37 @@ Deno.test("runs and summary tables round-trip through CSV and Parquet", async ()
 
 Deno.test("readTable names the fix for other file types", () => {
   assert.throws(() => readTable(join("x", "t.xlsx")), /\.csv or \.parquet/);
+});
+
+Deno.test("comparisons table keeps its columns and adds the evidence of each comparison", async () => {
+  const dir = await Deno.makeTempDir();
+  const rng = new Rng(12);
+  const rows = randomRows(rng, [["base", 50], ["a", 55], ["b", 50.5], ["tie", 0]], [0, 1, 2]);
+  for (const r of rows) {
+    // "tie" is the tiny profile's case: every seed the baseline's value plus 2.5.
+    if (r.arm === "tie") {
+      r.metrics.linearTop1 = rows.find((x) =>
+        x.arm === "base" && x.seed === r.seed
+      )!.metrics.linearTop1! + 2.5;
+    }
+  }
+  const list = ["a", "b", "tie"].map((arm) => compareArms(rows, arm, "base", "linearTop1"));
+  assert.equal(list[2].evidence, "no-spread");
+  const paths = await writeAblationTables(dir, {
+    runs: runsFrame(rows, ["linearTop1"]),
+    summary: summaryFrame(summarize(rows, ["linearTop1"])),
+    comparisons: comparisonsFrame("t", list),
+  });
+  const header = (await Deno.readTextFile(paths.comparisonsCsv!)).split("\n")[0];
+  assert.equal(
+    header,
+    "ablation,metric,arm,baseline,diff,ci_low,ci_high,df,method,excludes_zero,evidence,text",
+  );
+  for (const path of [paths.comparisonsCsv!, paths.comparisonsParquet!]) {
+    const back = readTable(path).toRecords();
+    assert.deepEqual(back.map((r) => r.evidence), list.map((c) => c.evidence), path);
+    assert.deepEqual(back.map((r) => r.excludes_zero), list.map((c) => c.excludesZero), path);
+    assert.equal(back[2].excludes_zero, false, "a zero-width interval excludes nothing");
+  }
+  await Deno.remove(dir, { recursive: true });
 });

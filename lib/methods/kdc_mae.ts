@@ -54,15 +54,15 @@ import { makeView, type ViewRecipe } from "../augment/views.ts";
 import { infoNce } from "../losses/info_nce.ts";
 import { type KdKind, multiStreamKd } from "../losses/kd_divergence.ts";
 import { UncertaintyWeighting, weightedLossSum } from "../losses/loss_weights.ts";
-import { maskedPatchMse, normalizePatches, patchify } from "../losses/mae_reconstruction.ts";
+import { maskedPatchMse } from "../losses/mae_reconstruction.ts";
 import { complementaryMasks, disposeGridMasks, overlappingMasks } from "../masking/multi_masks.ts";
 import type { MaskFill } from "../masking/visual_mask.ts";
-import { ParamStore } from "../nn/params.ts";
 import { buildEncoder, type Encoder } from "../models/encoder.ts";
-import { PatchDecoder } from "../models/patch_decoder.ts";
+import type { PatchDecoder } from "../models/patch_decoder.ts";
 import { Rng } from "../rng.ts";
 import type { ExperimentConfig } from "../config/experiment.ts";
-import type { Method, StepInput, StepLoss } from "./method.ts";
+import type { StepInput, StepLoss } from "./method.ts";
+import { SingleStoreMethod } from "./single_store_method.ts";
 import { type MethodContext, registerMethod } from "./registry.ts";
 import { OptionReader } from "./method_options.ts";
 import {
@@ -71,11 +71,12 @@ import {
   type PatchGeometry,
   patchGeometry,
 } from "./occlusion_views.ts";
+import { cellDecoder, reconstructPatches } from "./patch_reconstruction.ts";
 
 const TERMS = ["rec", "con", "kd"] as const;
 
 /** The KDC-MAE method (see module docs). */
-export class KdcMae implements Method {
+export class KdcMae extends SingleStoreMethod {
   readonly name = "kdc-mae";
   readonly encoder: Encoder;
   readonly decoder: PatchDecoder;
@@ -92,25 +93,17 @@ export class KdcMae implements Method {
   readonly pool: "visible" | "neck";
   /** Learned loss weights, when `weights: "learned"`. */
   readonly learnedWeights: UncertaintyWeighting | undefined;
-  readonly #store: ParamStore;
   readonly #recipe: ViewRecipe;
 
   constructor(cfg: ExperimentConfig, ctx: MethodContext) {
+    super(cfg.seed);
     const opt = new OptionReader("kdc-mae", cfg.methodOptions);
     this.streams = opt.choice("streams", [2, 3] as const);
     this.masks = opt.choice("masks", ["complementary", "overlap"] as const);
     this.ratio = opt.number("ratio", { min: 0, below: 1 });
     const patch = opt.numberOrAuto("patch", { integer: true, min: 1 });
     this.fill = opt.fill("fill");
-    if (typeof cfg.methodOptions.normPixLoss !== "boolean") {
-      throw new Error(
-        `kdc-mae: option "normPixLoss" must be true or false, got ` +
-          `${
-            JSON.stringify(cfg.methodOptions.normPixLoss)
-          }; set it with --option normPixLoss=false`,
-      );
-    }
-    this.normPixLoss = cfg.methodOptions.normPixLoss;
+    this.normPixLoss = opt.boolean("normPixLoss");
     this.temperature = opt.number("temperature", { above: 0 });
     this.lambdaC = opt.number("lambdaC", { min: 0 });
     this.lambdaKd = opt.number("lambdaKd", { min: 0 });
@@ -124,8 +117,7 @@ export class KdcMae implements Method {
       );
     }
 
-    this.#store = new ParamStore(cfg.seed);
-    this.encoder = buildEncoder(this.#store, {
+    this.encoder = buildEncoder(this.store, {
       backbone: cfg.encoder.backbone,
       neck: cfg.encoder.neck,
     });
@@ -136,28 +128,22 @@ export class KdcMae implements Method {
     if (this.normPixLoss && this.geometry.patch * this.geometry.patch * ctx.imageShape[2] < 2) {
       throw new Error("kdc-mae: normPixLoss needs patches of >= 2 values; set normPixLoss=false");
     }
-    this.decoder = new PatchDecoder(this.#store, "decoder", {
-      inChannels: this.encoder.backbone.outChannels,
-      cellSize: this.geometry.stride,
-      outChannels: ctx.imageShape[2],
-    });
+    this.decoder = cellDecoder(
+      this.store,
+      "decoder",
+      this.encoder.backbone,
+      this.geometry,
+      ctx.imageShape[2],
+    );
     if (weights === "learned") {
-      this.learnedWeights = new UncertaintyWeighting(this.#store, TERMS);
+      this.learnedWeights = new UncertaintyWeighting(this.store, TERMS);
       const init: Record<string, number> = { rec: 1, con: this.lambdaC, kd: this.lambdaKd };
       for (const t of TERMS) {
-        const s = this.#store.params().get(`lossWeights.${t}`)!;
+        const s = this.store.params().get(`lossWeights.${t}`)!;
         tf.tidy(() => s.assign(tf.scalar(-Math.log(init[t]))));
       }
     }
     this.#recipe = maeViewRecipe(ctx.stats);
-  }
-
-  params(): Map<string, tf.Variable> {
-    return this.#store.params();
-  }
-
-  state(): Map<string, tf.Variable> {
-    return this.#store.allVariables();
   }
 
   /**
@@ -192,9 +178,10 @@ export class KdcMae implements Method {
     const S = this.streams;
     const fmap = this.encoder.featureMap(masked, ctx);
 
-    const patches = patchify(view, this.geometry.patch);
-    const target = this.normPixLoss ? normalizePatches(patches) : patches;
-    const pred = this.decoder.patches(fmap, this.geometry.patch);
+    const { pred, target } = reconstructPatches(this.decoder, fmap, view, {
+      patch: this.geometry.patch,
+      normPixLoss: this.normPixLoss,
+    });
     const rec = maskedPatchMse(pred, tf.tile(target, [S, 1, 1]), patchMask);
 
     const pooled = this.pool === "visible"
@@ -217,14 +204,10 @@ export class KdcMae implements Method {
     }
     const metrics: Record<string, tf.Scalar> = { ...terms };
     for (const t of TERMS) {
-      const s = this.#store.params().get(`lossWeights.${t}`)!;
+      const s = this.store.params().get(`lossWeights.${t}`)!;
       metrics[`w_${t}`] = tf.exp(tf.neg(s)) as tf.Scalar;
     }
     return { loss: this.learnedWeights.combine(terms), metrics };
-  }
-
-  dispose(): void {
-    this.#store.dispose();
   }
 
   #drawMasks(n: number, L: number, rng: Rng) {

@@ -2,21 +2,10 @@ import assert from "node:assert/strict";
 import * as tf from "../tfjs.ts";
 import { initBackend } from "../backend/select.ts";
 import { Rng } from "../rng.ts";
-import { buildTiny, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
+import { buildTiny, randomStepInput, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { KdcMae, visibleMean } from "./kdc_mae.ts";
-import type { StepInput } from "./method.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
-
-function stepInput(seed: number, n = 8): StepInput {
-  const rng = new Rng(seed);
-  const images = tf.tensor4d(
-    Float32Array.from({ length: n * 32 * 32 * 3 }, () => rng.next()),
-    [n, 32, 32, 3],
-  );
-  const labels = tf.tensor1d(new Int32Array(n), "int32");
-  return { images, labels, rng, step: 0, epoch: 0 };
-}
 
 for (
   const [label, options] of [
@@ -69,7 +58,7 @@ for (const streams of [2, 3]) {
         backbone: { type: "resnet", blocks: [1, 1, 1], width: 4 },
       });
       const m = buildTiny(cfg) as KdcMae;
-      const input = stepInput(seed);
+      const input = randomStepInput(seed);
       const inputs = m.prepare(input);
       const [view, masked, patchMask, cells] = inputs;
       const n = view.shape[0];

@@ -73,6 +73,13 @@ export class OptionReader {
     return this.number(name, bounds);
   }
 
+  /** `true` or `false` (JSON booleans only; strings such as `"yes"` are refused). */
+  boolean(name: string): boolean {
+    const v = this.options[name];
+    if (typeof v !== "boolean") this.#fail(name, "true or false");
+    return v;
+  }
+
   /** One of `choices` (strings; numbers are matched by their string form, e.g. streams 2). */
   choice<T extends string | number>(name: string, choices: readonly T[]): T {
     const v = this.options[name];

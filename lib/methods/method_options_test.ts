@@ -16,6 +16,18 @@ Deno.test("OptionReader: numbers are type- and range-checked with a fix in the m
   assert.throws(() => r.numberOrAuto("b"), /must be "auto" or a number/);
 });
 
+Deno.test("OptionReader: booleans must be JSON true or false, not look-alikes", () => {
+  const r = new OptionReader("m", { t: true, f: false, s: "true", n: 1, z: null });
+  assert.equal(r.boolean("t"), true);
+  assert.equal(r.boolean("f"), false);
+  for (const name of ["s", "n", "z", "missing"]) {
+    assert.throws(
+      () => r.boolean(name),
+      new RegExp(`m: option "${name}" must be true or false, got .*--option ${name}=`),
+    );
+  }
+});
+
 Deno.test("OptionReader: choices match by value or string form", () => {
   const r = new OptionReader("m", { s: 3, t: "2", u: "x" });
   assert.equal(r.choice("s", [2, 3] as const), 3);

@@ -40,18 +40,17 @@
  */
 import * as tf from "../tfjs.ts";
 import { makeView, type ViewRecipe } from "../augment/views.ts";
-import { normalizePatches, patchify } from "../losses/mae_reconstruction.ts";
 import { cosineSimilarityLoss, infoNceSimilarity, pixelL2 } from "../losses/similarity.ts";
 import { gridMask, keptTokenCount } from "../masking/token_masks.ts";
 import { invertMask } from "../masking/invert_mask.ts";
 import type { MaskFill } from "../masking/visual_mask.ts";
-import { ParamStore } from "../nn/params.ts";
 import { stopGradient } from "../nn/stop_gradient.ts";
 import { buildEncoder, type Encoder } from "../models/encoder.ts";
-import { PatchDecoder } from "../models/patch_decoder.ts";
+import type { PatchDecoder } from "../models/patch_decoder.ts";
 import { ProjectionHead } from "../models/projection_head.ts";
 import type { ExperimentConfig } from "../config/experiment.ts";
-import type { Method, StepInput, StepLoss } from "./method.ts";
+import type { StepInput, StepLoss } from "./method.ts";
+import { SingleStoreMethod } from "./single_store_method.ts";
 import { type MethodContext, registerMethod } from "./registry.ts";
 import { OptionReader } from "./method_options.ts";
 import {
@@ -60,6 +59,7 @@ import {
   type PatchGeometry,
   patchGeometry,
 } from "./occlusion_views.ts";
+import { cellDecoder, reconstructPatches } from "./patch_reconstruction.ts";
 
 /** The similarity measures compared by the method. */
 export const MIM_SIMILARITIES = ["pixel-l2", "cosine", "infonce"] as const;
@@ -67,7 +67,7 @@ export const MIM_SIMILARITIES = ["pixel-l2", "cosine", "infonce"] as const;
 export type MimSimilarity = typeof MIM_SIMILARITIES[number];
 
 /** The MIM-as-siamese method (see module docs). */
-export class MimSiamese implements Method {
+export class MimSiamese extends SingleStoreMethod {
   readonly name = "mim-siamese";
   readonly encoder: Encoder;
   readonly similarity: MimSimilarity;
@@ -80,24 +80,16 @@ export class MimSiamese implements Method {
   readonly decoder: PatchDecoder | undefined;
   /** SimSiam predictor (cosine only). */
   readonly predictor: ProjectionHead | undefined;
-  readonly #store: ParamStore;
   readonly #recipe: ViewRecipe;
 
   constructor(cfg: ExperimentConfig, ctx: MethodContext) {
+    super(cfg.seed);
     const opt = new OptionReader("mim-siamese", cfg.methodOptions);
     this.similarity = opt.choice("similarity", MIM_SIMILARITIES);
     this.ratio = opt.number("ratio", { above: 0, below: 1 });
     const patch = opt.numberOrAuto("patch", { integer: true, min: 1 });
     this.fill = opt.fill("fill");
-    if (typeof cfg.methodOptions.normPixLoss !== "boolean") {
-      throw new Error(
-        `mim-siamese: option "normPixLoss" must be true or false, got ` +
-          `${
-            JSON.stringify(cfg.methodOptions.normPixLoss)
-          }; set it with --option normPixLoss=false`,
-      );
-    }
-    this.normPixLoss = cfg.methodOptions.normPixLoss;
+    this.normPixLoss = opt.boolean("normPixLoss");
     this.temperature = opt.number("temperature", { above: 0 });
     const pixel = this.similarity === "pixel-l2";
     if (!pixel && !cfg.encoder.head) {
@@ -106,38 +98,25 @@ export class MimSiamese implements Method {
           'add encoder.head = { type: "projection", hidden: 256, out: 256 }',
       );
     }
-    this.#store = new ParamStore(cfg.seed);
     this.encoder = buildEncoder(
-      this.#store,
+      this.store,
       pixel ? { backbone: cfg.encoder.backbone, neck: cfg.encoder.neck } : cfg.encoder,
     );
     this.geometry = patchGeometry("mim-siamese", patch, this.encoder.backbone, ctx.imageShape);
     // Throws when the masked view would keep no patch; ratio > 0 keeps the complement non-empty.
     keptTokenCount(this.geometry.gridH * this.geometry.gridW, this.ratio);
     this.decoder = pixel
-      ? new PatchDecoder(this.#store, "decoder", {
-        inChannels: this.encoder.backbone.outChannels,
-        cellSize: this.geometry.stride,
-        outChannels: ctx.imageShape[2],
-      })
+      ? cellDecoder(this.store, "decoder", this.encoder.backbone, this.geometry, ctx.imageShape[2])
       : undefined;
     if (this.similarity === "cosine") {
       const d = this.encoder.head!.outFeatures;
-      this.predictor = new ProjectionHead(this.#store, "predictor", d, {
+      this.predictor = new ProjectionHead(this.store, "predictor", d, {
         type: "projection",
         hidden: Math.max(1, Math.floor(d / 4)),
         out: d,
       });
     }
     this.#recipe = maeViewRecipe(ctx.stats);
-  }
-
-  params(): Map<string, tf.Variable> {
-    return this.#store.params();
-  }
-
-  state(): Map<string, tf.Variable> {
-    return this.#store.allVariables();
   }
 
   /**
@@ -172,10 +151,12 @@ export class MimSiamese implements Method {
     const ctx = { training: true };
     if (this.similarity === "pixel-l2") {
       const [view, masked, patchMask] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
-      const p = this.geometry.patch;
-      const patches = patchify(view, p);
-      const target = this.normPixLoss ? normalizePatches(patches) : patches;
-      const pred = this.decoder!.patches(this.encoder.featureMap(masked, ctx), p);
+      const { pred, target } = reconstructPatches(
+        this.decoder!,
+        this.encoder.featureMap(masked, ctx),
+        view,
+        { patch: this.geometry.patch, normPixLoss: this.normPixLoss },
+      );
       const sim = pixelL2(pred, target, patchMask);
       return { loss: sim };
     }
@@ -204,10 +185,6 @@ export class MimSiamese implements Method {
       ) as tf.Scalar;
     }
     return { loss: sim };
-  }
-
-  dispose(): void {
-    this.#store.dispose();
   }
 }
 

@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "../tfjs.ts";
 import { initBackend } from "../backend/select.ts";
-import { Rng } from "../rng.ts";
-import { buildTiny, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
+import { buildTiny, randomStepInput, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { MIM_SIMILARITIES, type MimSiamese } from "./mim_siamese.ts";
-import type { StepInput } from "./method.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
-
-function stepInput(seed: number, n = 8): StepInput {
-  const rng = new Rng(seed);
-  const images = tf.tensor4d(
-    Float32Array.from({ length: n * 32 * 32 * 3 }, () => rng.next()),
-    [n, 32, 32, 3],
-  );
-  const labels = tf.tensor1d(new Int32Array(n), "int32");
-  return { images, labels, rng, step: 0, epoch: 0 };
-}
 
 for (const similarity of MIM_SIMILARITIES) {
   Deno.test(`mim-siamese (${similarity}) trains with a finite, decreasing loss and no leak`, async () => {
@@ -36,8 +24,8 @@ Deno.test("mim-siamese: every similarity sees the same mask, and the two views a
     // Pixel-l2 returns [view, masked, mask]; cosine returns [masked, complement, cells].
     const pixel = buildTiny(tinyConfig("mim-siamese", { similarity: "pixel-l2", patch: 8 }, 1));
     const cosine = buildTiny(tinyConfig("mim-siamese", { similarity: "cosine", patch: 8 }, 1));
-    const inA = stepInput(seed);
-    const inB = stepInput(seed);
+    const inA = randomStepInput(seed);
+    const inB = randomStepInput(seed);
     const [view, maskedA, mask] = pixel.prepare(inA);
     const [maskedB, complement, cells] = cosine.prepare(inB);
     assert.deepEqual(maskedA.dataSync(), maskedB.dataSync(), "masks differ between similarities");
@@ -67,7 +55,7 @@ Deno.test("mim-siamese: every similarity sees the same mask, and the two views a
 Deno.test("mim-siamese cosine: the loss is a mean 1 - cos and it trains the predictor", () => {
   // (The stop-gradient on the targets is unit-tested in lib/nn/stop_gradient_test.ts.)
   const m = buildTiny(tinyConfig("mim-siamese", { similarity: "cosine" }, 1)) as MimSiamese;
-  const input = stepInput(5, 8);
+  const input = randomStepInput(5, 8);
   const inputs = m.prepare(input);
   const { grads, value } = tf.variableGrads(
     () => m.loss(inputs).loss,

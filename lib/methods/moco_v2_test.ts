@@ -2,32 +2,26 @@ import * as tf from "../tfjs.ts";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend/select.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
-import { channelStats } from "../data/channel_stats.ts";
 import { toFloatBatch } from "../augment/float_batch.ts";
-import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
+import { methodContext, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { buildMethod } from "./all.ts";
 import type { StepInput } from "./method.ts";
 import { MocoV2 } from "./moco_v2.ts";
 import { l2NormalizeRows } from "../losses/nt_xent.ts";
-import { TrainingInterruptedError, trainMethod } from "../train/trainer.ts";
+import { TrainingInterruptedError } from "../train/trainer.ts";
 import { stepRng } from "../train/step_rng.ts";
 import { Rng } from "../rng.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
 const data = generateSynthetic({ trainSize: 64, testSize: 16, seed: 5 });
-const ctx = { imageShape: data.imageShape, stats: channelStats(data.train, 3), numClasses: 10 };
-const quiet = { log: () => {}, progress: () => {} };
+const ctx = methodContext(data);
 
-function tinyConfig(epochs: number, options: Record<string, unknown> = {}): ExperimentConfig {
-  const cfg = defaultExperiment();
-  cfg.method = "moco-v2";
-  cfg.methodOptions = { queueSize: 24, ...options };
-  cfg.encoder = {
+/** moco-v2 with a queue of 24 (unless `options` say otherwise) on a one-stage ResNet, seed 7. */
+function mocoConfig(epochs: number, options: Record<string, unknown> = {}): ExperimentConfig {
+  const cfg = tinyConfig("moco-v2", { queueSize: 24, ...options }, epochs, {
     backbone: { type: "resnet", blocks: [1], width: 4 },
-    neck: { type: "gap" },
-    head: { type: "projection", hidden: 16, out: 8 },
-  };
-  cfg.optim = { ...cfg.optim, batchSize: 16, epochs, warmupEpochs: 0, lr: 3e-3 };
+  });
   cfg.seed = 7;
   return cfg;
 }
@@ -56,33 +50,20 @@ async function values(vars: Map<string, tf.Tensor>): Promise<Map<string, Float32
 }
 
 Deno.test("moco-v2 trains with a finite, decreasing loss and leaks no tensors", async () => {
-  const dir = await Deno.makeTempDir();
-  const cfg = tinyConfig(6);
+  const cfg = mocoConfig(6);
   const m = build(cfg);
-  const counts: number[] = [];
-  const summary = await trainMethod({
-    method: m,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dir,
-    onEpoch: () => {
-      counts.push(tf.memory().numTensors);
-    },
-    ...quiet,
-  });
-  const losses = summary.history.map((r) => r.loss);
+  const run = await trainTiny(m, cfg, { data });
+  const losses = run.history.map((r) => r.loss);
   assert.ok(losses.every(Number.isFinite), `non-finite loss: ${losses}`);
   assert.ok(losses.at(-1)! < losses[0], `loss did not decrease: ${losses}`);
+  const counts = run.tensorsAfterEpoch;
   assert.deepEqual(counts.slice(1), counts.slice(0, -1), "training leaked tensors");
   assert.equal(m.queue.enqueued, 6 * 4 * 16);
   m.dispose();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("the key encoder starts as an exact copy and follows the EMA of the query parameters", async () => {
-  const m = build(tinyConfig(1, { momentum: 0.9 }));
+  const m = build(mocoConfig(1, { momentum: 0.9 }));
   const state = m.state();
   const params = m.params();
   for (const [k, v] of params) {
@@ -122,7 +103,7 @@ Deno.test("the key encoder starts as an exact copy and follows the EMA of the qu
 });
 
 Deno.test("the queue holds each step's normalised keys at the step-derived position, wrapping around", async () => {
-  const m = build(tinyConfig(1)); // K = 24, B = 16: the second step wraps
+  const m = build(mocoConfig(1)); // K = 24, B = 16: the second step wraps
   const k = m.queue.size;
   for (let step = 0; step < 3; step++) {
     const input = stepInput(step);
@@ -154,7 +135,7 @@ Deno.test("the queue holds each step's normalised keys at the step-derived posit
 });
 
 Deno.test("symmetric moco-v2 pairs [v1; v2] with [v2; v1] and enqueues 2N keys per step", async () => {
-  const m = build(tinyConfig(1, { symmetric: true, queueSize: 40 }));
+  const m = build(mocoConfig(1, { symmetric: true, queueSize: 40 }));
   const input = stepInput(0);
   const views = m.stepViews(input);
   const n = 16;
@@ -185,7 +166,7 @@ Deno.test("symmetric moco-v2 pairs [v1; v2] with [v2; v1] and enqueues 2N keys p
 });
 
 Deno.test("only the query encoder is trainable; the checkpoint holds key encoder and queue", () => {
-  const m = build(tinyConfig(1));
+  const m = build(mocoConfig(1));
   const params = [...m.params().keys()];
   const state = [...m.state().keys()];
   assert.ok(params.length > 0 && params.every((k) => !k.startsWith("key.")));
@@ -203,23 +184,15 @@ Deno.test("moco-v2 options are validated with the fix in the message", () => {
     [{ queueSize: 40.5 }, /queueSize must be an integer/],
     [{ symmetric: "yes" }, /symmetric must be true or false/],
   ];
-  for (const [opts, re] of bad) assert.throws(() => build(tinyConfig(1, opts)), re);
-  assert.throws(() => build(tinyConfig(1, { queue: 3 })), /no option\(s\) queue.*queueSize/);
+  for (const [opts, re] of bad) assert.throws(() => build(mocoConfig(1, opts)), re);
+  assert.throws(() => build(mocoConfig(1, { queue: 3 })), /no option\(s\) queue.*queueSize/);
 });
 
 Deno.test("a moco-v2 run stopped mid-way and resumed ends bit-identical, queue included", async () => {
-  const cfg = tinyConfig(2);
+  const cfg = mocoConfig(2);
   const dirA = await Deno.makeTempDir();
   const a = build(cfg);
-  await trainMethod({
-    method: a,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dirA,
-    ...quiet,
-  });
+  await trainTiny(a, cfg, { data, checkpointDir: dirA });
   const wa = await values(a.state());
   a.dispose();
 
@@ -227,29 +200,16 @@ Deno.test("a moco-v2 run stopped mid-way and resumed ends bit-identical, queue i
   const b1 = build(cfg);
   let steps = 0;
   await assert.rejects(
-    trainMethod({
-      method: b1,
-      config: cfg,
-      configHash: "h",
-      train: data.train,
-      imageShape: data.imageShape,
+    trainTiny(b1, cfg, {
+      data,
       checkpointDir: dirB,
       shouldStop: () => ++steps === 5, // step 5 of 8: the queue pointer is mid-ring (80 % 24 = 8)
-      ...quiet,
     }),
     TrainingInterruptedError,
   );
   b1.dispose();
   const b2 = build(cfg);
-  const summary = await trainMethod({
-    method: b2,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dirB,
-    ...quiet,
-  });
+  const summary = await trainTiny(b2, cfg, { data, checkpointDir: dirB });
   assert.ok(summary.resumed);
   const wb = await values(b2.state());
   assert.deepEqual([...wb.keys()], [...wa.keys()]);

@@ -2,37 +2,37 @@ import * as tf from "../tfjs.ts";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend/select.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
-import { channelStats } from "../data/channel_stats.ts";
 import { toFloatBatch } from "../augment/float_batch.ts";
-import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
+import { methodContext, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { buildMethod } from "./all.ts";
 import type { Method, StepInput } from "./method.ts";
 import { HighPassInputEncoder, SaliencyMoco, SaliencySimclr } from "./saliency_masked.ts";
 import { highPass } from "../masking/mod.ts";
-import { trainMethod } from "../train/trainer.ts";
 import { stepRng } from "../train/step_rng.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
 const data = generateSynthetic({ trainSize: 64, testSize: 16, seed: 9 });
-const ctx = { imageShape: data.imageShape, stats: channelStats(data.train, 3), numClasses: 10 };
-const quiet = { log: () => {}, progress: () => {} };
+const ctx = methodContext(data);
 const N = 16;
 const H = 32;
 
-function tinyConfig(
+/**
+ * `method` (saliency-moco with a queue of 32 unless `options` say otherwise)
+ * on a one-stage ResNet, batch N, lr 1e-2, seed 13.
+ */
+function saliencyConfig(
   method: string,
   epochs: number,
   options: Record<string, unknown> = {},
 ): ExperimentConfig {
-  const cfg = defaultExperiment();
-  cfg.method = method;
-  cfg.methodOptions = method === "saliency-moco" ? { queueSize: 32, ...options } : options;
-  cfg.encoder = {
-    backbone: { type: "resnet", blocks: [1], width: 4 },
-    neck: { type: "gap" },
-    head: { type: "projection", hidden: 16, out: 8 },
-  };
-  cfg.optim = { ...cfg.optim, batchSize: N, epochs, warmupEpochs: 0, lr: 1e-2 };
+  const cfg = tinyConfig(
+    method,
+    method === "saliency-moco" ? { queueSize: 32, ...options } : options,
+    epochs,
+    { backbone: { type: "resnet", blocks: [1], width: 4 } },
+  );
+  cfg.optim = { ...cfg.optim, batchSize: N, lr: 1e-2 };
   cfg.seed = 13;
   return cfg;
 }
@@ -76,24 +76,12 @@ async function changedCells(a: tf.Tensor4D, b: tf.Tensor4D, g: number): Promise<
 
 for (const method of ["saliency-moco", "saliency-simclr"]) {
   Deno.test(`${method} (high-pass, saliency, hard negatives) trains with a finite, decreasing loss`, async () => {
-    const dir = await Deno.makeTempDir();
     // T 0.2: at SimCLR's 0.5 the loss of this tiny run is too flat to show a trend.
-    const cfg = tinyConfig(method, 5, method === "saliency-simclr" ? { temperature: 0.2 } : {});
+    const cfg = saliencyConfig(method, 5, method === "saliency-simclr" ? { temperature: 0.2 } : {});
     const m = build(cfg);
-    const counts: number[] = [];
-    const summary = await trainMethod({
-      method: m,
-      config: cfg,
-      configHash: "h",
-      train: data.train,
-      imageShape: data.imageShape,
-      checkpointDir: dir,
-      onEpoch: () => {
-        counts.push(tf.memory().numTensors);
-      },
-      ...quiet,
-    });
-    const losses = summary.history.map((r) => r.loss);
+    const run = await trainTiny(m, cfg, { data });
+    const counts = run.tensorsAfterEpoch;
+    const losses = run.history.map((r) => r.loss);
     assert.ok(losses.every(Number.isFinite), `non-finite loss: ${losses}`);
     // Small noisy batches: compare the mean of the last two epochs with the first.
     const late = (losses[3] + losses[4]) / 2;
@@ -101,7 +89,6 @@ for (const method of ["saliency-moco", "saliency-simclr"]) {
     assert.deepEqual(counts.slice(1), counts.slice(0, -1), "training leaked tensors");
     console.log(`${method} losses: ${losses.map((l) => l.toFixed(4)).join(" ")}`);
     m.dispose();
-    await Deno.remove(dir, { recursive: true });
   });
 }
 
@@ -119,7 +106,7 @@ Deno.test("masking options are validated with the fix in the message", () => {
   ];
   for (const method of ["saliency-moco", "saliency-simclr"]) {
     for (const [opts, re] of bad) {
-      assert.throws(() => build(tinyConfig(method, 1, opts)), (e: Error) => {
+      assert.throws(() => build(saliencyConfig(method, 1, opts)), (e: Error) => {
         assert.match(e.message, re);
         assert.ok(e.message.startsWith(method), e.message);
         return true;
@@ -127,14 +114,14 @@ Deno.test("masking options are validated with the fix in the message", () => {
     }
   }
   // The MoCo options still apply underneath.
-  assert.throws(() => build(tinyConfig("saliency-moco", 1, { queueSize: 8 })), /queueSize/);
+  assert.throws(() => build(saliencyConfig("saliency-moco", 1, { queueSize: 8 })), /queueSize/);
 });
 
 for (const method of ["saliency-moco", "saliency-simclr"]) {
   Deno.test(`${method}: the masked branch is the one maskBranch names, the other is the plain view`, async () => {
     for (const branch of ["query", "key", "both"]) {
       const m = build(
-        tinyConfig(method, 1, { maskBranch: branch, fill: "mean", hardNegatives: false }),
+        saliencyConfig(method, 1, { maskBranch: branch, fill: "mean", hardNegatives: false }),
       ) as SaliencyMoco | SaliencySimclr;
       const input = stepInput(0);
       const views = m.stepViews(input);
@@ -160,7 +147,7 @@ for (const method of ["saliency-moco", "saliency-simclr"]) {
 }
 
 Deno.test("mean fill: masked cells hold the per-image, per-channel mean of the view", async () => {
-  const m = build(tinyConfig("saliency-moco", 1, { fill: "mean" })) as SaliencyMoco;
+  const m = build(saliencyConfig("saliency-moco", 1, { fill: "mean" })) as SaliencyMoco;
   const input = stepInput(1);
   const views = m.stepViews(input);
   const [v1] = m.moco.makeViews(input.images, stepRng(21, 0, 1));
@@ -186,7 +173,7 @@ Deno.test("mean fill: masked cells hold the per-image, per-channel mean of the v
 
 Deno.test("hard negatives mask round(r |fg|) foreground cells of the key view, r in [0.4, 0.7]", async () => {
   for (const method of ["saliency-moco", "saliency-simclr"]) {
-    const m = build(tinyConfig(method, 1, { fill: "blur" })) as SaliencyMoco | SaliencySimclr;
+    const m = build(saliencyConfig(method, 1, { fill: "blur" })) as SaliencyMoco | SaliencySimclr;
     const input = stepInput(2);
     const views = m.stepViews(input);
     const rng = stepRng(21, 0, 2);
@@ -217,7 +204,12 @@ Deno.test("hard negatives mask round(r |fg|) foreground cells of the key view, r
 
 Deno.test("where=random masks floor(r L) cells anywhere, r in the ratio range", async () => {
   const m = build(
-    tinyConfig("saliency-moco", 1, { where: "random", fill: "mean", grid: 8, ratio: [0.1, 0.2] }),
+    saliencyConfig("saliency-moco", 1, {
+      where: "random",
+      fill: "mean",
+      grid: 8,
+      ratio: [0.1, 0.2],
+    }),
   ) as SaliencyMoco;
   const input = stepInput(0);
   const views = m.stepViews(input);
@@ -231,7 +223,7 @@ Deno.test("where=random masks floor(r L) cells anywhere, r in the ratio range", 
 });
 
 Deno.test("high-pass fill: both branches are high-passed, and so are the evaluation inputs", async () => {
-  const m = build(tinyConfig("saliency-moco", 1, { symmetric: true })) as SaliencyMoco;
+  const m = build(saliencyConfig("saliency-moco", 1, { symmetric: true })) as SaliencyMoco;
   const input = stepInput(3);
   const views = m.stepViews(input);
   const [v1, v2] = m.moco.makeViews(input.images, stepRng(21, 0, 3));
@@ -243,16 +235,16 @@ Deno.test("high-pass fill: both branches are high-passed, and so are the evaluat
   const e2 = m.moco.encoder.embed(highPass(v1), { training: false });
   const [a, b] = [await e1.data(), await e2.data()];
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5);
-  const blur = build(tinyConfig("saliency-moco", 1, { fill: "blur" })) as SaliencyMoco;
+  const blur = build(saliencyConfig("saliency-moco", 1, { fill: "blur" })) as SaliencyMoco;
   assert.equal(blur.encoder, blur.moco.encoder);
-  const off = build(tinyConfig("saliency-moco", 1, { evalHighPass: false })) as SaliencyMoco;
+  const off = build(saliencyConfig("saliency-moco", 1, { evalHighPass: false })) as SaliencyMoco;
   assert.equal(off.encoder, off.moco.encoder);
   tf.dispose([want, e1, e2, v1, v2, views.query, views.key, views.hard ?? [], input.images]);
   for (const x of [m, blur, off]) x.dispose();
 });
 
 Deno.test("saliency-moco trains only the query encoder and checkpoints the MoCo state", () => {
-  const m = build(tinyConfig("saliency-moco", 1)) as SaliencyMoco;
+  const m = build(saliencyConfig("saliency-moco", 1)) as SaliencyMoco;
   assert.deepEqual([...m.state().keys()], [...m.moco.state().keys()]);
   assert.ok([...m.params().keys()].every((k) => !k.startsWith("key.")));
   assert.ok(m.state().has("queue.keys"));

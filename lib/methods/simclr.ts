@@ -11,37 +11,28 @@
 import * as tf from "../tfjs.ts";
 import { makeViewPair, simclrCifarRecipe } from "../augment/views.ts";
 import { ntXent } from "../losses/nt_xent.ts";
-import { ParamStore } from "../nn/params.ts";
 import { buildEncoder, type Encoder } from "../models/encoder.ts";
-import type { Method, StepInput, StepLoss } from "./method.ts";
+import type { StepInput, StepLoss } from "./method.ts";
+import { SingleStoreMethod } from "./single_store_method.ts";
 import { type MethodContext, registerMethod } from "./registry.ts";
 import type { ExperimentConfig } from "../config/experiment.ts";
 
 /** The SimCLR method (see module docs). */
-export class SimClr implements Method {
+export class SimClr extends SingleStoreMethod {
   readonly name = "simclr";
   readonly encoder: Encoder;
   readonly temperature: number;
-  readonly #store: ParamStore;
   readonly #recipe;
 
   constructor(cfg: ExperimentConfig, ctx: MethodContext) {
+    super(cfg.seed);
     const temperature = Number(cfg.methodOptions.temperature);
     if (!(temperature > 0)) {
       throw new Error(`simclr: temperature must be > 0, got ${cfg.methodOptions.temperature}`);
     }
     this.temperature = temperature;
-    this.#store = new ParamStore(cfg.seed);
-    this.encoder = buildEncoder(this.#store, cfg.encoder);
+    this.encoder = buildEncoder(this.store, cfg.encoder);
     this.#recipe = simclrCifarRecipe(ctx.stats);
-  }
-
-  params(): Map<string, tf.Variable> {
-    return this.#store.params();
-  }
-
-  state(): Map<string, tf.Variable> {
-    return this.#store.allVariables();
   }
 
   prepare(input: StepInput): tf.Tensor[] {
@@ -55,10 +46,6 @@ export class SimClr implements Method {
     const n = v1.shape[0];
     const [z1, z2] = tf.split(z, [n, n], 0) as tf.Tensor2D[];
     return { loss: ntXent(z1, z2, this.temperature) };
-  }
-
-  dispose(): void {
-    this.#store.dispose();
   }
 }
 

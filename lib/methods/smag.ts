@@ -53,7 +53,6 @@ import { makeViewPair, simclrCifarRecipe, type ViewRecipe } from "../augment/vie
 import { ntXent } from "../losses/nt_xent.ts";
 import { softmaxCrossEntropy, sslWithClassification } from "../losses/classification.ts";
 import { Linear } from "../nn/layers.ts";
-import { ParamStore } from "../nn/params.ts";
 import { buildEncoder, type Encoder } from "../models/encoder.ts";
 import { applyVisualMask, type MaskFill } from "../masking/visual_mask.ts";
 import {
@@ -65,7 +64,8 @@ import {
 } from "../masking/token_masks.ts";
 import type { Rng } from "../rng.ts";
 import type { ExperimentConfig } from "../config/experiment.ts";
-import type { Method, StepInput, StepLoss } from "./method.ts";
+import type { StepInput, StepLoss } from "./method.ts";
+import { SingleStoreMethod } from "./single_store_method.ts";
 import { type MethodContext, registerMethod } from "./registry.ts";
 import { OptionReader } from "./method_options.ts";
 import { featureCellMask } from "./feature_cell_mask.ts";
@@ -80,7 +80,7 @@ export type SmagMaskSpec =
   | { kind: "grid"; ratio: number; grid: number };
 
 /** The S-MAG method (see module docs). */
-export class Smag implements Method {
+export class Smag extends SingleStoreMethod {
   readonly name = "smag";
   readonly encoder: Encoder;
   readonly temperature: number;
@@ -92,10 +92,10 @@ export class Smag implements Method {
   readonly classifier: Linear | undefined;
   /** Feature-map size for the training images. */
   readonly featureSize: [number, number];
-  readonly #store: ParamStore;
   readonly #recipe: ViewRecipe;
 
   constructor(cfg: ExperimentConfig, ctx: MethodContext) {
+    super(cfg.seed);
     const opt = new OptionReader("smag", cfg.methodOptions);
     const [H, W] = ctx.imageShape;
     this.temperature = opt.number("temperature", { above: 0 });
@@ -109,8 +109,7 @@ export class Smag implements Method {
           '(encoder.head = { type: "projection", hidden: 256, out: 256 })',
       );
     }
-    this.#store = new ParamStore(cfg.seed);
-    this.encoder = buildEncoder(this.#store, cfg.encoder);
+    this.encoder = buildEncoder(this.store, cfg.encoder);
     this.featureSize = this.encoder.backbone.outSize(H, W);
     if (
       this.mask.kind !== "none" && (H % this.featureSize[0] !== 0 ||
@@ -122,20 +121,12 @@ export class Smag implements Method {
       );
     }
     this.classifier = this.lambdaCls > 0
-      ? new Linear(this.#store, "smag.classifier", {
+      ? new Linear(this.store, "smag.classifier", {
         inFeatures: this.encoder.neck.outFeatures,
         outFeatures: ctx.numClasses,
       })
       : undefined;
     this.#recipe = simclrCifarRecipe(ctx.stats);
-  }
-
-  params(): Map<string, tf.Variable> {
-    return this.#store.params();
-  }
-
-  state(): Map<string, tf.Variable> {
-    return this.#store.allVariables();
   }
 
   /**
@@ -178,10 +169,6 @@ export class Smag implements Method {
     const labels = tf.concat([input.labels, input.labels], 0) as tf.Tensor1D;
     const cls = softmaxCrossEntropy(this.classifier.apply(e), labels);
     return { loss: sslWithClassification(ssl, cls, this.lambdaCls), metrics: { ssl, cls } };
-  }
-
-  dispose(): void {
-    this.#store.dispose();
   }
 
   /** Pixel mask [N,H,W,1] (1 = kept) for a view [N,H,W,C]. */

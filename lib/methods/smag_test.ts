@@ -1,23 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "../tfjs.ts";
 import { initBackend } from "../backend/select.ts";
-import { Rng } from "../rng.ts";
-import { buildTiny, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
+import { buildTiny, randomStepInput, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { Smag } from "./smag.ts";
-import type { StepInput } from "./method.ts";
 import type { GatedAttentionPool } from "../models/gated_attention_pool.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
-
-function stepInput(seed: number, n = 8): StepInput {
-  const rng = new Rng(seed);
-  const images = tf.tensor4d(
-    Float32Array.from({ length: n * 32 * 32 * 3 }, () => rng.next()),
-    [n, 32, 32, 3],
-  );
-  const labels = tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), "int32");
-  return { images, labels, rng, step: 0, epoch: 0 };
-}
 
 const GAM = { type: "gam", hidden: 8 };
 
@@ -60,7 +48,7 @@ Deno.test("smag: the token mask reaching the neck marks exactly the mostly-maske
       { neck: { ...GAM } },
     );
     const m = buildTiny(cfg) as Smag;
-    const input = stepInput(seed);
+    const input = randomStepInput(seed, 8, { randomLabels: true });
     const inputs = m.prepare(input);
     const [v1, v2, tokenMask] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
     assert.deepEqual(tokenMask.shape, [16, 16 * 16]);
@@ -111,7 +99,7 @@ Deno.test("smag: the token mask reaching the neck marks exactly the mostly-maske
 Deno.test("smag: maskViews one masks view 1 only (view 2 all-visible to the neck)", () => {
   const cfg = tinyConfig("smag", { mask: "grid", ratio: 0.5, grid: 4 }, 1);
   const m = buildTiny(cfg);
-  const input = stepInput(4);
+  const input = randomStepInput(4, 8, { randomLabels: true });
   const inputs = m.prepare(input);
   const mask = Array.from(inputs[2].dataSync());
   const half = mask.length / 2;

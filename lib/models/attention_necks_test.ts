@@ -212,6 +212,34 @@ Deno.test("hsagm: output depends on token order (the GRU is sequential)", () => 
   }
 });
 
+Deno.test("parameter names and creation order are stable (checkpoints key on them)", () => {
+  const names = (kind: string) => {
+    const store = new ParamStore(0);
+    build(kind, store, 8, "exclude");
+    const out = [...store.params()].map(([name, v]) => `${name}:${v.shape}`);
+    store.dispose();
+    return out;
+  };
+  assert.deepEqual(names("sam"), ["neck.v.weight:8,6", "neck.v.bias:6", "neck.w.weight:6,1"]);
+  assert.deepEqual(names("gam"), [
+    "neck.v.weight:8,6",
+    "neck.v.bias:6",
+    "neck.u.weight:8,6",
+    "neck.u.bias:6",
+    "neck.w.weight:6,1",
+  ]);
+  assert.deepEqual(names("hsagm").map((n) => n.split(":")[0]), [
+    "neck.mlp.weight",
+    "neck.mlp.bias",
+    ...["z", "r", "h"].flatMap((g) => ["wx", "wh", "b"].map((p) => `neck.gru.${g}.${p}`)),
+    "neck.attn_hidden.weight",
+    "neck.attn_hidden.bias",
+    "neck.attn_score.weight",
+    "neck.fc.weight",
+    "neck.fc.bias",
+  ]);
+});
+
 Deno.test("MACs of small configs equal a count by hand", () => {
   const store = new ParamStore(0);
   // 3x4 map (T = 12 tokens), C = 8 channels.

@@ -30,12 +30,12 @@ import type { ParamStore } from "../nn/params.ts";
 import { Gru } from "./gru.ts";
 import type { Neck } from "./parts.ts";
 import {
+  attentionWeights,
   flattenTokens,
   type MaskedTokens,
   parseMaskedTokens,
   positiveIntField,
   tokenRows,
-  tokenSoftmax,
   weightedTokenSum,
 } from "./token_attention.ts";
 
@@ -137,9 +137,11 @@ export class Hsagm implements Neck {
 
   /** F9 on GRU states [N,T,gruDim] -> [N,T]. */
   #weights(states: tf.Tensor3D, tokenMask: tf.Tensor2D | undefined): tf.Tensor2D {
-    const [n, t] = states.shape;
-    const hidden = tf.relu(this.attnHidden.apply(tokenRows(states)));
-    const scores = tf.reshape(this.attnScore.apply(hidden), [n, t]) as tf.Tensor2D;
-    return tokenSoftmax(scores, tokenMask, this.maskedTokens);
+    return attentionWeights(
+      states,
+      (rows) => this.attnScore.apply(tf.relu(this.attnHidden.apply(rows))),
+      tokenMask,
+      this.maskedTokens,
+    );
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Softmax attention over the tokens (spatial positions) of a feature map,
  * shared by the attention necks (SAM, GAM, HSAGM): flattening a map into a
- * token sequence, a mask-aware softmax over token scores, and the weighted
- * sum of tokens.
+ * token sequence, scoring every token, a mask-aware softmax over the token
+ * scores, and the weighted sum of tokens.
  *
  * Token order is row-major: token `k = i * w + j` is position (i, j) of an
  * h x w map. Token masks follow the masking module's convention
@@ -108,4 +108,25 @@ export function weightedTokenSum(tokens: tf.Tensor3D, weights: tf.Tensor2D): tf.
 export function tokenRows(tokens: tf.Tensor3D): tf.Tensor2D {
   const [n, t, c] = tokens.shape;
   return tf.reshape(tokens, [n * t, c]);
+}
+
+/**
+ * Attention weights from a per-token scorer: every token [C] is scored by
+ * `score` (e.g. `w^T tanh(V h)`), then the scores get {@link tokenSoftmax}.
+ *
+ * @param tokens [N,T,C] float32.
+ * @param score rows [N*T,C] -> scores [N*T,1] (one row per token, see {@link tokenRows}).
+ * @param tokenMask optional [N,T], 1 = visible, 0 = masked.
+ * @param mode what to do with masked tokens (see {@link tokenSoftmax}).
+ * @returns weights [N,T], each row summing to 1.
+ */
+export function attentionWeights(
+  tokens: tf.Tensor3D,
+  score: (rows: tf.Tensor2D) => tf.Tensor2D,
+  tokenMask: tf.Tensor2D | undefined,
+  mode: MaskedTokens,
+): tf.Tensor2D {
+  const [n, t] = tokens.shape;
+  const scores = tf.reshape(score(tokenRows(tokens)), [n, t]) as tf.Tensor2D;
+  return tokenSoftmax(scores, tokenMask, mode);
 }

@@ -1,8 +1,21 @@
 /**
- * Running declared ablations from a notebook: one progress display over all
- * runs, the summary as table rows, and a bar chart per ablation (mean ± 95%
- * CI over seeds, one bar group per arm). Results go to
- * {@link ablationOutDir} (tiny runs apart from real ones).
+ * Running declared ablations from a notebook, and showing them:
+ *
+ * - {@link ablationProgress}: one progress display over the runs of an
+ *   ablation, fed by `runAblation`'s callbacks (a run counts as done when its
+ *   training ends or when it is read from the cache);
+ * - {@link runNotebookAblations}: runs (or reads back) several ablations under
+ *   one such display, into {@link ablationOutDir} (tiny runs apart from real
+ *   ones);
+ * - {@link summaryTableRows} and {@link armBarChart}: the summary as table rows
+ *   and a bar chart per ablation (mean ± 95% CI over seeds, one bar group per
+ *   arm).
+ *
+ * ```ts
+ * const p = ablationProgress("smag-mask (quick)", spec.arms.length * seeds);
+ * const out = await runAblation(spec, { ...opts, log: p.log, runLog: p.runLog, progress: p.progress });
+ * await p.finish();
+ * ```
  *
  * @module
  */
@@ -11,7 +24,7 @@ import { type AblationOutcome, planAblation, runAblation } from "../ablation/run
 import type { AblationSpec } from "../ablation/spec.ts";
 import { barChart, type Figure } from "../plot/mod.ts";
 import { ablationOutDir } from "./ablation_results.ts";
-import { progress } from "./progress.ts";
+import { progress, type ProgressOptions } from "./progress.ts";
 import type { Profile } from "./profile.ts";
 import type { TableRow } from "./table.ts";
 
@@ -22,6 +35,56 @@ export const METRIC_TITLES: Readonly<Record<string, string>> = {
   knnTop1: "kNN top-1",
   knnTop5: "kNN top-5",
 };
+
+/** The callbacks to hand to `runAblation` and the final display. */
+export interface AblationProgress {
+  /** Runner lines (`AblationOptions.log`): counts cached runs; lines are kept for {@link lines}. */
+  log: (line: string) => void;
+  /** Each run's training log (`AblationOptions.runLog`): dropped, the bar shows progress. */
+  runLog: (line: string) => void;
+  /** Each run's progress lines (`AblationOptions.progress`): a final line counts a run as done. */
+  progress: (line: string, final: boolean) => void;
+  /** Runs counted as done so far. */
+  done: () => number;
+  /** The runner lines seen so far. */
+  lines: () => readonly string[];
+  /** Shows the final count (`done/total runs done`); resolves once it is displayed. */
+  finish: () => Promise<void>;
+}
+
+const FINISHED_ELSEWHERE = /: (cached|finished by another runner): /;
+
+/** Progress over `totalRuns` runs of one or more ablations (see module docs). */
+export function ablationProgress(
+  label: string,
+  totalRuns: number,
+  opts: ProgressOptions = {},
+): AblationProgress {
+  if (!Number.isInteger(totalRuns) || totalRuns < 1) {
+    throw new Error(
+      `ablationProgress: totalRuns must be a positive integer (arms x seeds), got ${totalRuns}`,
+    );
+  }
+  const bar = progress(label, totalRuns, opts);
+  const seen: string[] = [];
+  let done = 0;
+  const bump = (note: string) => {
+    done = Math.min(totalRuns, done + 1);
+    bar.update(done, note);
+  };
+  return {
+    log: (line) => {
+      seen.push(line);
+      if (FINISHED_ELSEWHERE.test(line)) bump(line);
+      else bar.update(done, line);
+    },
+    runLog: () => {},
+    progress: (line, final) => (final ? bump(line) : bar.update(done, line)),
+    done: () => done,
+    lines: () => seen,
+    finish: () => bar.finish(`${done}/${totalRuns} runs done`),
+  };
+}
 
 /** Options of {@link runNotebookAblations}. */
 export interface NotebookAblationOptions {
@@ -52,8 +115,7 @@ export async function runNotebookAblations(
   for (const spec of specs) {
     total += (await planAblation(spec, { profile, seeds: opts.seeds })).length;
   }
-  const bar = progress(`ablations (${profile})`, total);
-  let done = 0;
+  const bar = ablationProgress(`ablations (${profile})`, total);
   const results: { spec: AblationSpec; outcome: AblationOutcome }[] = [];
   for (const spec of specs) {
     const outcome = await runAblation(spec, {
@@ -62,18 +124,14 @@ export async function runNotebookAblations(
       outDir: ablationOutDir(spec.name, profile),
       log: (line) => {
         opts.log?.(line);
-        const m = /^arm \d+\/\d+ \(([^)]+)\) seed (\d+)\/\d+: (cached|training|resuming)/.exec(
-          line,
-        );
-        if (m) bar.update(done++, `${spec.name}: ${m[1]} seed ${m[2]} ${m[3]}`);
+        bar.log(`${spec.name}: ${line}`);
       },
-      runLog: opts.log ?? (() => {}),
-      progress: (line) => bar.update(done, `${spec.name}: ${line.slice(0, 100)}`),
+      runLog: opts.log ?? bar.runLog,
+      progress: (line, final) => bar.progress(`${spec.name}: ${line.slice(0, 100)}`, final),
     });
     results.push({ spec, outcome });
   }
-  bar.update(total);
-  await bar.finish(`${total} runs done`);
+  await bar.finish();
   return results;
 }
 

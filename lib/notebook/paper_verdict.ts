@@ -9,7 +9,9 @@
  * | `no-difference`   | "disagrees: difference detected"  | (same)                       | "agrees: no detectable difference" |
  * | `no-paper-number` | reports our sign only             |                              | "CI includes 0" |
  *
- * Without an interval (fewer than 2 seeds) the verdict says so; without a run,
+ * Without an interval (fewer than 2 seeds) or with a zero-width one (no
+ * spread over seeds; `ArmComparison.evidence` says which, the one definition
+ * shared with the ablation tables) the verdict says so; without a run,
  * "not run yet". Synthetic data or the tiny profile add "meaningless" to
  * every verdict.
  *
@@ -76,15 +78,14 @@ export function judgeClaim(
   if (kind === "absolute") {
     return { status: "not-comparable", text: `not comparable at this scale${tail}` };
   }
-  const hasInterval = Number.isFinite(cmp.low) && Number.isFinite(cmp.high);
-  if (hasInterval && cmp.low === cmp.high) {
+  if (cmp.evidence === "no-spread") {
     return {
       status: "no-interval",
       text: `ours ${f(cmp.diff)}, every seed gave the same difference (zero-width interval, ` +
         `no evidence either way)${tail}`,
     };
   }
-  if (!hasInterval) {
+  if (cmp.evidence === "too-few-seeds") {
     return {
       status: "no-interval",
       text: `ours ${f(cmp.diff)}, too few seeds for an interval (need 2 per arm)${tail}`,

@@ -94,3 +94,18 @@ Deno.test("a zero-width interval (every seed gave the same difference) is not ev
   assert.equal(cmp.low, cmp.high);
   assert.equal(judgeClaim("difference", 1, cmp).status, "no-interval");
 });
+
+Deno.test("no spread (ArmComparison.evidence) is never agreement or disagreement, for any claim", () => {
+  const rng = new Rng(10);
+  for (let t = 0; t < 20; t++) {
+    const shift = t % 5 === 0 ? 0 : rng.uniform(-5, 5);
+    const tied = rows(rng, shift, 2 + rng.int(4), 0);
+    const cmp = compareArms(tied, "a", "b", "linearTop1");
+    assert.equal(cmp.evidence, "no-spread");
+    for (const kind of ["difference", "no-difference", "no-paper-number"] as const) {
+      const v = judgeClaim(kind, rng.uniform(-3, 3), cmp);
+      assert.equal(v.status, "no-interval", `${kind}: ${v.text}`);
+      assert.match(v.text, /no evidence either way/);
+    }
+  }
+});

@@ -1,34 +1,18 @@
 import * as tf from "../tfjs.ts";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend/select.ts";
-import { generateSynthetic } from "../data/synthetic.ts";
-import { channelStats } from "../data/channel_stats.ts";
-import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
-import { buildMethod } from "../methods/all.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
 import type { Method, StepInput, StepLoss } from "../methods/method.ts";
-import { NonFiniteLossError, TrainingInterruptedError, trainMethod } from "./trainer.ts";
+import { buildTiny, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
+import { NonFiniteLossError, TrainingInterruptedError } from "./trainer.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
-const data = generateSynthetic({ trainSize: 64, testSize: 16, seed: 3 });
 
-function tinyConfig(epochs: number): ExperimentConfig {
-  const cfg = defaultExperiment();
-  cfg.encoder = {
+/** SimCLR on a one-stage width-4 ResNet over the fixture's 64 synthetic images. */
+function simclrConfig(epochs: number): ExperimentConfig {
+  return tinyConfig("simclr", {}, epochs, {
     backbone: { type: "resnet", blocks: [1], width: 4 },
-    neck: { type: "gap" },
-    head: { type: "projection", hidden: 16, out: 8 },
-  };
-  cfg.optim = { ...cfg.optim, batchSize: 16, epochs, warmupEpochs: 0, lr: 3e-3 };
-  cfg.seed = 11;
-  return cfg;
-}
-
-function build(cfg: ExperimentConfig): Method {
-  return buildMethod(cfg, {
-    imageShape: data.imageShape,
-    stats: channelStats(data.train, 3),
-    numClasses: 10,
   });
 }
 
@@ -38,25 +22,11 @@ async function snapshot(m: Method): Promise<Map<string, Float32Array>> {
   return out;
 }
 
-const quiet = { log: () => {}, progress: () => {} };
-
 Deno.test("SimCLR training loss is finite and decreases on synthetic data", async () => {
-  const dir = await Deno.makeTempDir();
-  const cfg = tinyConfig(6);
-  const m = build(cfg);
-  const tensorsAfterEpoch: number[] = [];
-  const summary = await trainMethod({
-    method: m,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dir,
-    onEpoch: () => {
-      tensorsAfterEpoch.push(tf.memory().numTensors);
-    },
-    ...quiet,
-  });
+  const cfg = simclrConfig(6);
+  const m = buildTiny(cfg);
+  const summary = await trainTiny(m, cfg);
+  const tensorsAfterEpoch = summary.tensorsAfterEpoch;
   assert.equal(summary.history.length, 6);
   for (const r of summary.history) assert.ok(Number.isFinite(r.loss));
   const first = summary.history[0].loss;
@@ -69,52 +39,29 @@ Deno.test("SimCLR training loss is finite and decreases on synthetic data", asyn
     "training leaked tensors",
   );
   m.dispose();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a run stopped mid-way and resumed ends with exactly the weights of an uninterrupted run", async () => {
-  const cfg = tinyConfig(2);
+  const cfg = simclrConfig(2);
   const dirA = await Deno.makeTempDir();
-  const a = build(cfg);
-  await trainMethod({
-    method: a,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dirA,
-    ...quiet,
-  });
+  const a = buildTiny(cfg);
+  await trainTiny(a, cfg, { checkpointDir: dirA });
   const wa = await snapshot(a);
   a.dispose();
 
   const dirB = await Deno.makeTempDir();
-  const b1 = build(cfg);
+  const b1 = buildTiny(cfg);
   let steps = 0;
   await assert.rejects(
-    trainMethod({
-      method: b1,
-      config: cfg,
-      configHash: "h",
-      train: data.train,
-      imageShape: data.imageShape,
+    trainTiny(b1, cfg, {
       checkpointDir: dirB,
       shouldStop: () => ++steps === 6, // mid-way through epoch 2 (4 steps per epoch)
-      ...quiet,
     }),
     TrainingInterruptedError,
   );
   b1.dispose();
-  const b2 = build(cfg); // a fresh process would rebuild from the seed, then load the checkpoint
-  const summary = await trainMethod({
-    method: b2,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dirB,
-    ...quiet,
-  });
+  const b2 = buildTiny(cfg); // a fresh process would rebuild from the seed, then load the checkpoint
+  const summary = await trainTiny(b2, cfg, { checkpointDir: dirB });
   assert.ok(summary.resumed);
   assert.equal(summary.globalStep, 8);
   const wb = await snapshot(b2);
@@ -125,28 +72,12 @@ Deno.test("a run stopped mid-way and resumed ends with exactly the weights of an
 });
 
 Deno.test("a checkpoint from another config is refused with the fix in the message", async () => {
-  const cfg = tinyConfig(1);
+  const cfg = simclrConfig(1);
   const dir = await Deno.makeTempDir();
-  const m = build(cfg);
-  await trainMethod({
-    method: m,
-    config: cfg,
-    configHash: "one",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dir,
-    ...quiet,
-  });
+  const m = buildTiny(cfg);
+  await trainTiny(m, cfg, { checkpointDir: dir, configHash: "one" });
   await assert.rejects(
-    trainMethod({
-      method: m,
-      config: cfg,
-      configHash: "two",
-      train: data.train,
-      imageShape: data.imageShape,
-      checkpointDir: dir,
-      ...quiet,
-    }),
+    trainTiny(m, cfg, { checkpointDir: dir, configHash: "two" }),
     /different configuration.*--out.*--fresh/,
   );
   m.dispose();
@@ -182,18 +113,10 @@ class NanAt implements Method {
 }
 
 Deno.test("a NaN loss stops the run with a clear error and keeps the last good checkpoint", async () => {
-  const cfg = tinyConfig(3);
+  const cfg = simclrConfig(3);
   const dir = await Deno.makeTempDir();
-  const m = new NanAt(build(cfg), 5); // epoch 1 (steps 0-3) completes, step 5 is bad
-  const err = await trainMethod({
-    method: m,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dir,
-    ...quiet,
-  }).catch((e) => e);
+  const m = new NanAt(buildTiny(cfg), 5); // epoch 1 (steps 0-3) completes, step 5 is bad
+  const err = await trainTiny(m, cfg, { checkpointDir: dir }).catch((e) => e);
   assert.ok(err instanceof NonFiniteLossError, String(err));
   assert.match(err.message, /NaN at step 5.*last good checkpoint.*--lr/);
   const ckpt = await loadCheckpoint(dir);
@@ -217,38 +140,18 @@ class LossAsMetric extends NanAt {
 }
 
 Deno.test("a metric that is the loss tensor itself is logged, not disposed twice", async () => {
-  const cfg = tinyConfig(2);
-  const dir = await Deno.makeTempDir();
-  const m = new LossAsMetric(build(cfg), -1);
-  const summary = await trainMethod({
-    method: m,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dir,
-    ...quiet,
-  });
+  const cfg = simclrConfig(2);
+  const m = new LossAsMetric(buildTiny(cfg), -1);
+  const summary = await trainTiny(m, cfg);
   for (const r of summary.history) assert.ok(Math.abs(r.metrics.same - r.loss) < 1e-5);
   m.dispose();
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("training a method and disposing it leaves no tensor behind (optimizer state included)", async () => {
   const before = tf.memory().numTensors;
-  const dir = await Deno.makeTempDir();
-  const cfg = tinyConfig(1);
-  const m = build(cfg);
-  await trainMethod({
-    method: m,
-    config: cfg,
-    configHash: "h",
-    train: data.train,
-    imageShape: data.imageShape,
-    checkpointDir: dir,
-    ...quiet,
-  });
+  const cfg = simclrConfig(1);
+  const m = buildTiny(cfg);
+  await trainTiny(m, cfg);
   m.dispose();
-  await Deno.remove(dir, { recursive: true });
   assert.equal(tf.memory().numTensors, before);
 });
