@@ -18,6 +18,7 @@ import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
 import type { PartConfig } from "../lib/models/encoder.ts";
 import { listMethods } from "../lib/methods/all.ts";
 import { runExperiment } from "../lib/experiment/run.ts";
+import { resolveDatasetName } from "../lib/data/auto_dataset.ts";
 import { backendFlag, integerFlag, numberFlag, parseCommandLine, UsageError } from "./args.ts";
 import { runMain } from "./run_main.ts";
 import { stopOnSignals } from "./stop_signals.ts";
@@ -28,7 +29,9 @@ const HELP =
 Usage: deno task train --method <name> [options]
 
   --method <name>          method to train (default simclr; --list-methods shows all)
-  --dataset <name>         dataset name (default synthetic; deno task data list)
+  --dataset <name>         dataset name (default synthetic; deno task data list), or auto: the
+                           best one present without a download (cifar10-jpeg, cifar10, svhn in
+                           the cache or the data folder), else synthetic
   --data-dir <dir>         where local dataset archives live (or env KIT_DATA_DIR)
   --epochs <n>             training epochs (default 10)
   --train-size <n>         use a class-balanced seeded subset of n training images
@@ -120,7 +123,13 @@ async function main(args: string[]): Promise<number> {
     }
   }
   if (values.method) cfg.method = values.method;
-  if (values.dataset) cfg.data = { ...cfg.data, dataset: values.dataset };
+  if (values.dataset) {
+    const picked = await resolveDatasetName(values.dataset, { dataDir: values["data-dir"] });
+    if (values.dataset === "auto") {
+      console.error(`dataset auto -> ${picked.name} (${picked.reason})`);
+    }
+    cfg.data = { ...cfg.data, dataset: picked.name };
+  }
   cfg.data.trainSize = integerFlag("train-size", values["train-size"]) ?? cfg.data.trainSize;
   cfg.data.testSize = integerFlag("test-size", values["test-size"]) ?? cfg.data.testSize;
   cfg.seed = integerFlag("seed", values.seed) ?? cfg.seed;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 
-async function train(args: string[]) {
+async function train(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./train.ts", import.meta.url).pathname, ...args],
-    env: { KIT_BACKEND: "wasm", KIT_THREADS: "1" },
+    env: { KIT_BACKEND: "wasm", KIT_THREADS: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -31,11 +31,12 @@ Deno.test("train rejects bad flags with a message naming the flag", async () => 
   assert.match(r.stderr, /unknown --backend "tpu"/);
 });
 
-Deno.test("train ends with one JSON line holding the contract fields", async () => {
+Deno.test("train ends with one JSON line holding the contract fields (auto -> synthetic)", async () => {
   const out = await Deno.makeTempDir();
+  const empty = await Deno.makeTempDir();
   const r = await train([
     "--method=simclr",
-    "--dataset=synthetic",
+    "--dataset=auto",
     "--epochs=1",
     "--train-size=64",
     "--test-size=40",
@@ -44,8 +45,9 @@ Deno.test("train ends with one JSON line holding the contract fields", async () 
     "--width=4",
     "--linear-epochs=2",
     `--out=${out}`,
-  ]);
+  ], { KIT_DATA_DIR: empty, KIT_CACHE_DIR: empty });
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /dataset auto -> synthetic \(none of cifar10-jpeg/);
   const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
   for (const k of ["linearTop1", "knnTop1", "backend", "seconds"]) {
     assert.ok(k in last, `missing ${k}`);
@@ -53,4 +55,5 @@ Deno.test("train ends with one JSON line holding the contract fields", async () 
   assert.equal(last.backend, "wasm");
   assert.equal(last.synthetic, true);
   await Deno.remove(out, { recursive: true });
+  await Deno.remove(empty, { recursive: true });
 });
