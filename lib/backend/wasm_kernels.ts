@@ -22,6 +22,7 @@
  */
 
 import * as tf from "../tfjs.ts";
+import { type Conv2DWindowAttrs, nhwcConv2DInfo } from "./conv2d_info.ts";
 import { KernelScope } from "./kernel_scope.ts";
 import { registerWasmReduceKernels } from "./wasm_reduce_kernels.ts";
 
@@ -40,7 +41,30 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   tf.Mean,
 ];
 
-type Shape4 = [number, number, number, number];
+/** What tfjs hands a kernel function. */
+interface KernelCall {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.KernelBackend;
+  attrs?: tf.NamedAttrMap;
+}
+
+/**
+ * A kernel function that runs `body` on the call's inputs and attributes (typed as the
+ * kernel's `Attrs`) in a fresh wasm {@link KernelScope}: the tensor `body` returns (made by the
+ * scope) is the kernel's output, every other intermediate is freed.
+ */
+function scopedKernel<Attrs>(
+  body: (scope: KernelScope, inputs: tf.NamedTensorInfoMap, attrs: Attrs) => tf.TensorInfo,
+): (call: KernelCall) => tf.TensorInfo {
+  return (call) => {
+    const scope = new KernelScope(call.backend, BACKEND);
+    try {
+      return scope.keep(body(scope, call.inputs, call.attrs as unknown as Attrs));
+    } finally {
+      scope.dispose();
+    }
+  };
+}
 
 /** The input `name` of a kernel call; throws naming the kernel when it is missing. */
 function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.TensorInfo {
@@ -70,13 +94,24 @@ function checkNhwc(kernel: string, dataFormat: string | undefined): void {
   }
 }
 
-function checkNoDilation(kernel: string, info: tf.backend_util.Conv2DInfo): void {
+/**
+ * Geometry of a depthwise gradient call: x [N,H,W,C], filter [kh,kw,C,M]. Throws naming
+ * `kernel` unless the dilation is 1.
+ */
+function depthwiseInfo(
+  kernel: string,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Conv2DWindowAttrs & { dilations?: [number, number] | number },
+): tf.backend_util.Conv2DInfo {
+  const info = nhwcConv2DInfo(xShape, filterShape, attrs, attrs.dilations ?? 1, true);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
     throw new Error(
       `${kernel} (wasm training kernel): dilation ${info.dilationHeight}x${info.dilationWidth} ` +
         `is not supported; gradients need dilation 1 (use strides instead of dilations).`,
     );
   }
+  return info;
 }
 
 /**
@@ -152,174 +187,114 @@ function inputGradPads(info: tf.backend_util.Conv2DInfo): Pads2D {
   };
 }
 
-/** Conv2DBackpropInput: inputs dy [N,Ho,Wo,Cout], filter [kh,kw,Cin,Cout] -> dx [N,H,W,Cin]. */
-function conv2dBackpropInput(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const dy = input(args.inputs, "dy", tf.Conv2DBackpropInput);
-  const filter = input(args.inputs, "filter", tf.Conv2DBackpropInput);
-  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  checkNhwc(tf.Conv2DBackpropInput, attrs.dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as Shape4,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  const scope = new KernelScope(args.backend, BACKEND);
-  try {
-    const dilated = zeroDilate(scope, dy, info.strideHeight, info.strideWidth);
-    const { x, pad } = cropNegativePads(scope, dilated, inputGradPads(info));
-    const flipped = scope.run(tf.Reverse, { x: filter }, { dims: [0, 1] });
-    const swapped = scope.run(tf.Transpose, { x: flipped }, { perm: [0, 1, 3, 2] });
-    const dx = scope.run(tf.Conv2D, { x, filter: swapped }, {
-      strides: 1,
-      pad,
-      dataFormat: "NHWC",
-      dilations: 1,
-    });
-    return scope.keep(dx);
-  } finally {
-    scope.dispose();
-  }
+/**
+ * The operands shared by both input-gradient rewrites: dy [N,Ho,Wo,C'] zero-dilated by the
+ * stride and cropped where the pads are negative (`x`, with the remaining `pad`), so that a
+ * stride-1 convolution with `flipped` (the filter [kh,kw,*,*] reversed along kh and kw) yields
+ * dx [N,H,W,*].
+ */
+function inputGradOperands(
+  scope: KernelScope,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): { x: tf.TensorInfo; pad: tf.backend_util.ExplicitPadding; flipped: tf.TensorInfo } {
+  const dilated = zeroDilate(scope, dy, info.strideHeight, info.strideWidth);
+  const { x, pad } = cropNegativePads(scope, dilated, inputGradPads(info));
+  return { x, pad, flipped: scope.run(tf.Reverse, { x: filter }, { dims: [0, 1] }) };
 }
 
+/** Conv2DBackpropInput: inputs dy [N,Ho,Wo,Cout], filter [kh,kw,Cin,Cout] -> dx [N,H,W,Cin]. */
+const conv2dBackpropInput = scopedKernel<tf.Conv2DBackpropInputAttrs>((scope, inputs, a) => {
+  const dy = input(inputs, "dy", tf.Conv2DBackpropInput);
+  const filter = input(inputs, "filter", tf.Conv2DBackpropInput);
+  checkNhwc(tf.Conv2DBackpropInput, a.dataFormat);
+  const info = nhwcConv2DInfo(a.inputShape, filter.shape, a);
+  const { x, pad, flipped } = inputGradOperands(scope, dy, filter, info);
+  const swapped = scope.run(tf.Transpose, { x: flipped }, { perm: [0, 1, 3, 2] });
+  return scope.run(tf.Conv2D, { x, filter: swapped }, {
+    strides: 1,
+    pad,
+    dataFormat: "NHWC",
+    dilations: 1,
+  });
+});
+
 /** Conv2DBackpropFilter: inputs x [N,H,W,Cin], dy [N,Ho,Wo,Cout] -> dW [kh,kw,Cin,Cout]. */
-function conv2dBackpropFilter(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const x = input(args.inputs, "x", tf.Conv2DBackpropFilter);
-  const dy = input(args.inputs, "dy", tf.Conv2DBackpropFilter);
-  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  checkNhwc(tf.Conv2DBackpropFilter, attrs.dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  const scope = new KernelScope(args.backend, BACKEND);
-  try {
-    // Batch becomes the contracted "channel" axis: x^T [Cin,H,W,N], dy^T [Ho,Wo,N,Cout].
-    const xT = scope.run(tf.Transpose, { x }, { perm: [3, 1, 2, 0] });
-    const dyT = scope.run(tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
-    const { x: input, pad } = cropNegativePads(scope, xT, filterGradPads(info));
-    const grad = scope.run(tf.Conv2D, { x: input, filter: dyT }, {
-      strides: 1,
-      pad,
-      dataFormat: "NHWC",
-      dilations: [info.strideHeight, info.strideWidth],
-    });
-    return scope.keep(scope.run(tf.Transpose, { x: grad }, { perm: [1, 2, 0, 3] }));
-  } finally {
-    scope.dispose();
-  }
-}
+const conv2dBackpropFilter = scopedKernel<tf.Conv2DBackpropFilterAttrs>((scope, inputs, a) => {
+  const x = input(inputs, "x", tf.Conv2DBackpropFilter);
+  const dy = input(inputs, "dy", tf.Conv2DBackpropFilter);
+  checkNhwc(tf.Conv2DBackpropFilter, a.dataFormat);
+  const info = nhwcConv2DInfo(x.shape, a.filterShape, a);
+  // Batch becomes the contracted "channel" axis: x^T [Cin,H,W,N], dy^T [Ho,Wo,N,Cout].
+  const xT = scope.run(tf.Transpose, { x }, { perm: [3, 1, 2, 0] });
+  const dyT = scope.run(tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
+  const { x: cropped, pad } = cropNegativePads(scope, xT, filterGradPads(info));
+  const grad = scope.run(tf.Conv2D, { x: cropped, filter: dyT }, {
+    strides: 1,
+    pad,
+    dataFormat: "NHWC",
+    dilations: [info.strideHeight, info.strideWidth],
+  });
+  return scope.run(tf.Transpose, { x: grad }, { perm: [1, 2, 0, 3] });
+});
+
+// The depthwise gradient kernels' attribute types, by shorter names.
+type DepthwiseInputAttrs = tf.DepthwiseConv2dNativeBackpropInputAttrs;
+type DepthwiseFilterAttrs = tf.DepthwiseConv2dNativeBackpropFilterAttrs;
 
 /**
  * DepthwiseConv2dNativeBackpropInput: inputs dy [N,Ho,Wo,C*M], filter [kh,kw,C,M]
  * -> dx [N,H,W,C].
  */
-function depthwiseBackpropInput(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const dy = input(args.inputs, "dy", tf.DepthwiseConv2dNativeBackpropInput);
-  const filter = input(args.inputs, "filter", tf.DepthwiseConv2dNativeBackpropInput);
-  const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as Shape4,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-    "channelsLast",
-  );
-  checkNoDilation(tf.DepthwiseConv2dNativeBackpropInput, info);
+const depthwiseBackpropInput = scopedKernel<DepthwiseInputAttrs>((scope, inputs, a) => {
+  const kernel = tf.DepthwiseConv2dNativeBackpropInput;
+  const dy = input(inputs, "dy", kernel);
+  const filter = input(inputs, "filter", kernel);
+  const info = depthwiseInfo(kernel, a.inputShape, filter.shape, a);
+  const { x, pad, flipped } = inputGradOperands(scope, dy, filter, info);
   const [kh, kw, c, m] = filter.shape;
-  const scope = new KernelScope(args.backend, BACKEND);
-  try {
-    const dilated = zeroDilate(scope, dy, info.strideHeight, info.strideWidth);
-    const { x, pad } = cropNegativePads(scope, dilated, inputGradPads(info));
-    const flipped = scope.run(tf.Reverse, { x: filter }, { dims: [0, 1] });
-    // One depthwise channel per (c, m) pair; the M partial inputs are summed afterwards.
-    const perPair = scope.reshape(flipped, [kh, kw, c * m, 1]);
-    const dxPairs = scope.run(tf.DepthwiseConv2dNative, { x, filter: perPair }, {
-      strides: 1,
-      pad,
-      dilations: 1,
-    });
-    if (m === 1) return scope.keep(dxPairs);
-    const [n, h, w] = dxPairs.shape;
-    const split = scope.reshape(dxPairs, [n, h, w, c, m]);
-    return scope.keep(scope.run(tf.Sum, { x: split }, { axis: [4], keepDims: false }));
-  } finally {
-    scope.dispose();
-  }
-}
+  // One depthwise channel per (c, m) pair; the M partial inputs are summed afterwards.
+  const perPair = scope.reshape(flipped, [kh, kw, c * m, 1]);
+  const dxPairs = scope.run(tf.DepthwiseConv2dNative, { x, filter: perPair }, {
+    strides: 1,
+    pad,
+    dilations: 1,
+  });
+  if (m === 1) return dxPairs;
+  const [n, h, w] = dxPairs.shape;
+  const split = scope.reshape(dxPairs, [n, h, w, c, m]);
+  return scope.run(tf.Sum, { x: split }, { axis: [4], keepDims: false });
+});
 
 /**
  * DepthwiseConv2dNativeBackpropFilter: inputs x [N,H,W,C], dy [N,Ho,Wo,C*M]
  * -> dW [kh,kw,C,M].
  */
-function depthwiseBackpropFilter(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const x = input(args.inputs, "x", tf.DepthwiseConv2dNativeBackpropFilter);
-  const dy = input(args.inputs, "dy", tf.DepthwiseConv2dNativeBackpropFilter);
-  const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    attrs.filterShape,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-    "channelsLast",
-  );
-  checkNoDilation(tf.DepthwiseConv2dNativeBackpropFilter, info);
-  const [kh, kw, c, m] = attrs.filterShape;
+const depthwiseBackpropFilter = scopedKernel<DepthwiseFilterAttrs>((scope, inputs, a) => {
+  const kernel = tf.DepthwiseConv2dNativeBackpropFilter;
+  const x = input(inputs, "x", kernel);
+  const dy = input(inputs, "dy", kernel);
+  const info = depthwiseInfo(kernel, x.shape, a.filterShape, a);
+  const [kh, kw, c, m] = a.filterShape;
   const [n, h, w] = x.shape;
   const [, ho, wo] = dy.shape;
-  const scope = new KernelScope(args.backend, BACKEND);
-  try {
-    // Fold batch into channels: x -> [1,H,W,N*C]; dy -> filter [Ho,Wo,N*C,M].
-    const xT = scope.run(tf.Transpose, { x }, { perm: [1, 2, 0, 3] });
-    const xFolded = scope.reshape(xT, [1, h, w, n * c]);
-    const dyT = scope.run(tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
-    const dyFolded = scope.reshape(dyT, [ho, wo, n * c, m]);
-    const { x: input, pad } = cropNegativePads(scope, xFolded, filterGradPads(info));
-    const perSample = scope.run(tf.DepthwiseConv2dNative, { x: input, filter: dyFolded }, {
-      strides: 1,
-      pad,
-      dilations: [info.strideHeight, info.strideWidth],
-    });
-    // [1,kh,kw,N*C*M] -> [kh,kw,N,C*M] -> sum over N -> [kh,kw,C,M]
-    const byBatch = scope.reshape(perSample, [kh, kw, n, c * m]);
-    const summed = scope.run(tf.Sum, { x: byBatch }, { axis: [2], keepDims: false });
-    return scope.keep(scope.reshape(summed, [kh, kw, c, m]));
-  } finally {
-    scope.dispose();
-  }
-}
+  // Fold batch into channels: x -> [1,H,W,N*C]; dy -> filter [Ho,Wo,N*C,M].
+  const xT = scope.run(tf.Transpose, { x }, { perm: [1, 2, 0, 3] });
+  const xFolded = scope.reshape(xT, [1, h, w, n * c]);
+  const dyT = scope.run(tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
+  const dyFolded = scope.reshape(dyT, [ho, wo, n * c, m]);
+  const { x: cropped, pad } = cropNegativePads(scope, xFolded, filterGradPads(info));
+  const perSample = scope.run(tf.DepthwiseConv2dNative, { x: cropped, filter: dyFolded }, {
+    strides: 1,
+    pad,
+    dilations: [info.strideHeight, info.strideWidth],
+  });
+  // [1,kh,kw,N*C*M] -> [kh,kw,N,C*M] -> sum over N -> [kh,kw,C,M]
+  const byBatch = scope.reshape(perSample, [kh, kw, n, c * m]);
+  const summed = scope.run(tf.Sum, { x: byBatch }, { axis: [2], keepDims: false });
+  return scope.reshape(summed, [kh, kw, c, m]);
+});
 
 const CONFIGS: readonly tf.KernelConfig[] = [
   { kernelName: tf.Conv2DBackpropInput, backendName: BACKEND, kernelFunc: conv2dBackpropInput },

@@ -24,19 +24,29 @@ interface Case {
   pad: Pad;
 }
 
+/** Values of one tensor and its shape. */
+interface Data {
+  values: Float32Array;
+  shape: number[];
+}
+
 function randomValues(rng: Rng, size: number): Float32Array {
   const v = new Float32Array(size);
   for (let i = 0; i < size; i++) v[i] = rng.gaussian();
   return v;
 }
 
+function randomData(rng: Rng, shape: number[]): Data {
+  return { values: randomValues(rng, shape.reduce((a, b) => a * b, 1)), shape };
+}
+
 /** Runs `kernel` on `backend` with fresh tensors from `data` and returns the output values. */
 async function runOn(
   backend: string,
   kernel: string,
-  data: Record<string, { values: Float32Array; shape: number[] }>,
+  data: Record<string, Data>,
   attrs: tf.NamedAttrMap,
-): Promise<{ values: Float32Array; shape: number[] }> {
+): Promise<Data> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
   const inputs: tf.NamedTensorMap = {};
@@ -64,13 +74,15 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
   }
 }
 
-/** Output spatial size of a forward conv, to shape dy. */
-function outSize(c: Case, depthwise: boolean): [number, number] {
-  const filter: [number, number, number, number] = depthwise
-    ? [c.kh, c.kw, c.cin, c.cout]
-    : [c.kh, c.kw, c.cin, c.cout];
+/**
+ * The tensor shapes of a case: x [n,h,w,cin], filter [kh,kw,cin,cout] and dy, the forward
+ * output's shape [n,ho,wo,cout] (depthwise: `cout` is the multiplier M, dy has cin*M channels).
+ */
+function shapes(c: Case, depthwise: boolean): { x: number[]; filter: number[]; dy: number[] } {
+  const x: [number, number, number, number] = [c.n, c.h, c.w, c.cin];
+  const filter: [number, number, number, number] = [c.kh, c.kw, c.cin, c.cout];
   const info = tf.backend_util.computeConv2DInfo(
-    [c.n, c.h, c.w, c.cin],
+    x,
     filter,
     c.stride,
     1,
@@ -78,7 +90,7 @@ function outSize(c: Case, depthwise: boolean): [number, number] {
     undefined,
     depthwise,
   );
-  return [info.outHeight, info.outWidth];
+  return { x, filter, dy: [c.n, info.outHeight, info.outWidth, info.outChannels] };
 }
 
 const CASES: Case[] = [
@@ -121,100 +133,51 @@ Deno.test("registerWasmTrainingKernels installs every listed kernel for wasm, id
   for (const name of names) assert.ok(tf.getKernel(name, "wasm") !== undefined, name);
 });
 
-Deno.test("Conv2DBackpropInput on wasm matches the cpu kernel", async () => {
-  const rng = new Rng(11);
-  for (const c of CASES) {
-    const [ho, wo] = outSize(c, false);
-    const data = {
-      dy: { values: randomValues(rng, c.n * ho * wo * c.cout), shape: [c.n, ho, wo, c.cout] },
-      filter: {
-        values: randomValues(rng, c.kh * c.kw * c.cin * c.cout),
-        shape: [c.kh, c.kw, c.cin, c.cout],
-      },
-    };
-    const attrs = {
-      strides: c.stride,
-      pad: c.pad,
-      dataFormat: "NHWC",
-      inputShape: [c.n, c.h, c.w, c.cin],
-    };
-    const ref = await runOn("cpu", tf.Conv2DBackpropInput, data, attrs);
-    const got = await runOn("wasm", tf.Conv2DBackpropInput, data, attrs);
-    assert.deepEqual(got.shape, [c.n, c.h, c.w, c.cin], describe(c));
-    assertClose(got.values, ref.values, `Conv2DBackpropInput ${describe(c)}`);
+/**
+ * Checks a gradient kernel on wasm against the cpu kernel over `cases`: `kernel` is an input
+ * gradient (dy, filter -> dx [n,h,w,cin]) or a filter gradient (x, dy -> dW [kh,kw,cin,cout]),
+ * of a convolution or, with `depthwise`, a depthwise convolution.
+ */
+async function checkGradient(
+  kernel: string,
+  grad: "input" | "filter",
+  depthwise: boolean,
+  cases: Case[],
+  seed: number,
+): Promise<void> {
+  const rng = new Rng(seed);
+  for (const c of cases) {
+    const s = shapes(c, depthwise);
+    const window: tf.NamedAttrMap = depthwise
+      ? { strides: c.stride, pad: c.pad, dilations: 1 }
+      : { strides: c.stride, pad: c.pad, dataFormat: "NHWC" };
+    const data: Record<string, Data> = grad === "input"
+      ? { dy: randomData(rng, s.dy), filter: randomData(rng, s.filter) }
+      : { x: randomData(rng, s.x), dy: randomData(rng, s.dy) };
+    const attrs: tf.NamedAttrMap = grad === "input"
+      ? { ...window, inputShape: s.x }
+      : { ...window, filterShape: s.filter };
+    const ref = await runOn("cpu", kernel, data, attrs);
+    const got = await runOn("wasm", kernel, data, attrs);
+    assert.deepEqual(got.shape, grad === "input" ? s.x : s.filter, describe(c));
+    assertClose(got.values, ref.values, `${kernel} ${describe(c)}`);
   }
-});
+}
 
-Deno.test("Conv2DBackpropFilter on wasm matches the cpu kernel", async () => {
-  const rng = new Rng(12);
-  for (const c of CASES) {
-    const [ho, wo] = outSize(c, false);
-    const data = {
-      x: { values: randomValues(rng, c.n * c.h * c.w * c.cin), shape: [c.n, c.h, c.w, c.cin] },
-      dy: { values: randomValues(rng, c.n * ho * wo * c.cout), shape: [c.n, ho, wo, c.cout] },
-    };
-    const attrs = {
-      strides: c.stride,
-      pad: c.pad,
-      dataFormat: "NHWC",
-      filterShape: [c.kh, c.kw, c.cin, c.cout],
-    };
-    const ref = await runOn("cpu", tf.Conv2DBackpropFilter, data, attrs);
-    const got = await runOn("wasm", tf.Conv2DBackpropFilter, data, attrs);
-    assert.deepEqual(got.shape, [c.kh, c.kw, c.cin, c.cout], describe(c));
-    assertClose(got.values, ref.values, `Conv2DBackpropFilter ${describe(c)}`);
-  }
-});
+Deno.test("Conv2DBackpropInput on wasm matches the cpu kernel", () =>
+  checkGradient(tf.Conv2DBackpropInput, "input", false, CASES, 11));
+
+Deno.test("Conv2DBackpropFilter on wasm matches the cpu kernel", () =>
+  checkGradient(tf.Conv2DBackpropFilter, "filter", false, CASES, 12));
 
 // For depthwise cases `cout` is the channel multiplier M; cover M = 1 and M > 1.
 const DEPTHWISE_CASES: Case[] = CASES.map((c, i) => ({ ...c, cout: i % 2 === 0 ? 1 : 2 }));
 
-Deno.test("DepthwiseConv2dNativeBackpropInput on wasm matches the cpu kernel", async () => {
-  const rng = new Rng(13);
-  for (const c of DEPTHWISE_CASES) {
-    const [ho, wo] = outSize(c, true);
-    const cm = c.cin * c.cout;
-    const data = {
-      dy: { values: randomValues(rng, c.n * ho * wo * cm), shape: [c.n, ho, wo, cm] },
-      filter: {
-        values: randomValues(rng, c.kh * c.kw * c.cin * c.cout),
-        shape: [c.kh, c.kw, c.cin, c.cout],
-      },
-    };
-    const attrs = {
-      strides: c.stride,
-      pad: c.pad,
-      dilations: 1,
-      inputShape: [c.n, c.h, c.w, c.cin],
-    };
-    const ref = await runOn("cpu", tf.DepthwiseConv2dNativeBackpropInput, data, attrs);
-    const got = await runOn("wasm", tf.DepthwiseConv2dNativeBackpropInput, data, attrs);
-    assert.deepEqual(got.shape, [c.n, c.h, c.w, c.cin], describe(c));
-    assertClose(got.values, ref.values, `DepthwiseBackpropInput ${describe(c)}`);
-  }
-});
+Deno.test("DepthwiseConv2dNativeBackpropInput on wasm matches the cpu kernel", () =>
+  checkGradient(tf.DepthwiseConv2dNativeBackpropInput, "input", true, DEPTHWISE_CASES, 13));
 
-Deno.test("DepthwiseConv2dNativeBackpropFilter on wasm matches the cpu kernel", async () => {
-  const rng = new Rng(14);
-  for (const c of DEPTHWISE_CASES) {
-    const [ho, wo] = outSize(c, true);
-    const cm = c.cin * c.cout;
-    const data = {
-      x: { values: randomValues(rng, c.n * c.h * c.w * c.cin), shape: [c.n, c.h, c.w, c.cin] },
-      dy: { values: randomValues(rng, c.n * ho * wo * cm), shape: [c.n, ho, wo, cm] },
-    };
-    const attrs = {
-      strides: c.stride,
-      pad: c.pad,
-      dilations: 1,
-      filterShape: [c.kh, c.kw, c.cin, c.cout],
-    };
-    const ref = await runOn("cpu", tf.DepthwiseConv2dNativeBackpropFilter, data, attrs);
-    const got = await runOn("wasm", tf.DepthwiseConv2dNativeBackpropFilter, data, attrs);
-    assert.deepEqual(got.shape, [c.kh, c.kw, c.cin, c.cout], describe(c));
-    assertClose(got.values, ref.values, `DepthwiseBackpropFilter ${describe(c)}`);
-  }
-});
+Deno.test("DepthwiseConv2dNativeBackpropFilter on wasm matches the cpu kernel", () =>
+  checkGradient(tf.DepthwiseConv2dNativeBackpropFilter, "filter", true, DEPTHWISE_CASES, 14));
 
 Deno.test("gradients of conv2d through tf.grads agree between wasm and cpu", async () => {
   // End-to-end: the engine's conv2d gradient dispatches to the patched kernels.

@@ -140,6 +140,18 @@ export const STREAM_DEFAULT = 1;
 /** dnnl_status_t success. */
 export const STATUS_SUCCESS = 0;
 
+/**
+ * `strides, padding_l, padding_r` (three `const dnnl_dims_t`): the window that ends every
+ * convolution descriptor init.
+ */
+const CONV_WINDOW = ["buffer", "buffer", "buffer"] as const;
+
+/**
+ * `strides, kernel, dilation, padding_l, padding_r` (five `const dnnl_dims_t`): the window that
+ * ends both pooling_v2 descriptor inits.
+ */
+const POOL_WINDOW = ["buffer", "buffer", "buffer", "buffer", "buffer"] as const;
+
 const SYMBOLS = {
   dnnl_version: { parameters: [], result: "pointer" },
   dnnl_engine_create: { parameters: ["buffer", "i32", "usize"], result: "i32" },
@@ -157,37 +169,19 @@ const SYMBOLS = {
   dnnl_memory_create: { parameters: ["buffer", "pointer", "pointer", "pointer"], result: "i32" },
   dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
+  // (desc, prop_kind, alg_kind, src, weights, bias or NULL, dst, window)
   dnnl_convolution_forward_desc_init: {
-    parameters: [
-      "buffer",
-      "i32",
-      "i32",
-      "buffer",
-      "buffer",
-      "pointer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-    ],
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "pointer", "buffer", ...CONV_WINDOW],
     result: "i32",
   },
+  // (desc, alg_kind, diff_src, weights, diff_dst, window)
   dnnl_convolution_backward_data_desc_init: {
-    parameters: ["buffer", "i32", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    parameters: ["buffer", "i32", "buffer", "buffer", "buffer", ...CONV_WINDOW],
     result: "i32",
   },
+  // (desc, alg_kind, src, diff_weights, diff_bias or NULL, diff_dst, window)
   dnnl_convolution_backward_weights_desc_init: {
-    parameters: [
-      "buffer",
-      "i32",
-      "buffer",
-      "buffer",
-      "pointer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-    ],
+    parameters: ["buffer", "i32", "buffer", "buffer", "pointer", "buffer", ...CONV_WINDOW],
     result: "i32",
   },
   dnnl_eltwise_forward_desc_init: {
@@ -206,33 +200,14 @@ const SYMBOLS = {
     parameters: ["buffer", "buffer", "buffer", "pointer", "buffer"],
     result: "i32",
   },
+  // (desc, prop_kind, alg_kind, src, dst, window)
   dnnl_pooling_v2_forward_desc_init: {
-    parameters: [
-      "buffer",
-      "i32",
-      "i32",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-    ],
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", ...POOL_WINDOW],
     result: "i32",
   },
+  // (desc, alg_kind, diff_src, diff_dst, window)
   dnnl_pooling_v2_backward_desc_init: {
-    parameters: [
-      "buffer",
-      "i32",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-    ],
+    parameters: ["buffer", "i32", "buffer", "buffer", ...POOL_WINDOW],
     result: "i32",
   },
   dnnl_batch_normalization_forward_desc_init: {

@@ -179,6 +179,14 @@ export class DnnlRuntime {
     return this.fn.dnnl_primitive_desc_query_md(pd, query, index);
   }
 
+  /**
+   * Execution arguments laid out as the primitive descriptor `pd` chose: one {@link ArgSpec}
+   * per `[DNNL_ARG_*, QUERY.*Md]` pair, in the given order.
+   */
+  queriedArgs(pd: Ptr, pairs: readonly QueriedArg[]): ArgSpec[] {
+    return pairs.map(([arg, query]) => ({ arg, md: this.queryMd(pd, query) }));
+  }
+
   /** Name of the implementation oneDNN picked (e.g. "brg:avx512_core"). */
   implName(pd: Ptr): string {
     const out = new BigUint64Array(1);
@@ -218,6 +226,9 @@ export interface ArgSpec {
   arg: number;
   md: Ptr;
 }
+
+/** An execution argument whose layout a primitive descriptor chose: `[DNNL_ARG_*, QUERY.*Md]`. */
+export type QueriedArg = readonly [arg: number, query: number];
 
 /**
  * A primitive plus one memory object per argument. `run(buffers)` points each memory object at

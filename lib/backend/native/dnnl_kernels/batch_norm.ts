@@ -12,15 +12,11 @@
  * @module
  */
 
+import type * as tf from "../../../tfjs.ts";
 import { ARG, DESC_SIZE, NORM_FLAGS, PROP, TAG } from "../dnnl_ffi.ts";
 import { type DnnlRuntime, Executable, type Primitive } from "../dnnl_runtime.ts";
-import {
-  cacheKey,
-  input,
-  type NativeKernelArgs,
-  type NativeKernelSpec,
-  sizeOf,
-} from "../native_kernel.ts";
+import type { NativeBackend } from "../native_backend.ts";
+import { cacheKey, input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 import { MIN_NATIVE_ELEMENTS } from "./binary.ts";
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "../../../nn/batch_norm_kernels.ts";
 
@@ -31,10 +27,80 @@ function dataDims(shape: readonly number[]): number[] {
   return [sizeOf(shape) / c, c, 1, 1];
 }
 
+/** Separate scale and shift tensors. */
+const FLAGS = NORM_FLAGS.useScale | NORM_FLAGS.useShift;
+
+/** Forward `run` arguments in buffer order: x, gamma, beta -> y, mean, variance. */
+const FORWARD_ARGS = [ARG.src, ARG.scale, ARG.shift, ARG.dst, ARG.mean, ARG.variance];
+
+/**
+ * Backward `run` arguments in buffer order: x, dy, mean, variance, gamma, beta -> dx, dgamma,
+ * dbeta. (oneDNN 2.6 requires the shift though the gradients never read it.)
+ */
+const BACKWARD_ARGS = [
+  ARG.src,
+  ARG.diffDst,
+  ARG.mean,
+  ARG.variance,
+  ARG.scale,
+  ARG.shift,
+  ARG.diffSrc,
+  ARG.diffScale,
+  ARG.diffShift,
+];
+
+/** The arguments laid out like the data; the others are per-channel vectors [C]. */
+const DATA_ARGS: ReadonlySet<number> = new Set([ARG.src, ARG.dst, ARG.diffDst, ARG.diffSrc]);
+
+/**
+ * oneDNN batch normalization (scale and shift) over channels-last data of oneDNN dims `dims`
+ * (N, C, H, W; tag `acdb`) with per-channel statistics [C]: the forward-training primitive, or,
+ * given the `forward` primitive it is hinted by, the backward one (data, scale and shift
+ * gradients). The executable takes buffers in {@link FORWARD_ARGS} / {@link BACKWARD_ARGS}
+ * order.
+ */
+function normalization(
+  rt: DnnlRuntime,
+  dims: number[],
+  eps: number,
+  forward?: Primitive,
+): { prim: Primitive; exec: Executable } {
+  const data = rt.mdTag(dims, TAG.acdb);
+  const stat = rt.md([dims[1]]);
+  const desc = new Uint8Array(DESC_SIZE.batchNormalization);
+  const fn = rt.fn;
+  const status = forward === undefined
+    ? fn.dnnl_batch_normalization_forward_desc_init(desc, PROP.forwardTraining, data, eps, FLAGS)
+    : fn.dnnl_batch_normalization_backward_desc_init(desc, PROP.backward, data, data, eps, FLAGS);
+  const pass = forward === undefined ? "forward" : "backward";
+  rt.check(status, `dnnl_batch_normalization_${pass}_desc_init`);
+  const prim = rt.primitive(desc, `batch normalization ${pass}`, forward?.pd ?? null);
+  const dataPtr = Deno.UnsafePointer.of(data);
+  const statPtr = Deno.UnsafePointer.of(stat);
+  const args = (forward === undefined ? FORWARD_ARGS : BACKWARD_ARGS)
+    .map((arg) => ({ arg, md: DATA_ARGS.has(arg) ? dataPtr : statPtr }));
+  return { prim, exec: new Executable(rt, prim, args) };
+}
+
 interface Plan {
   forward: Primitive;
   forwardExec: Executable;
   backwardExec?: Executable;
+}
+
+/** A kernel's three outputs: `data` of the input's `shape`, then per-channel `a`, `b` [C]. */
+function outputs(
+  backend: NativeBackend,
+  data: Float32Array,
+  shape: readonly number[],
+  a: Float32Array,
+  b: Float32Array,
+): tf.TensorInfo[] {
+  return [
+    backend.output(data, [...shape]),
+    backend.output(a, [a.length]),
+    backend.output(b, [b.length]),
+  ];
 }
 
 function allZero(values: Float32Array): boolean {
@@ -45,72 +111,18 @@ function allZero(values: Float32Array): boolean {
 /** The batch-norm kernels (see module docs). */
 export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   const plans = new Map<string, Plan>();
-  const flags = NORM_FLAGS.useScale | NORM_FLAGS.useShift;
   const plan = (dims: number[], eps: number): Plan => {
     const key = cacheKey(dims, eps);
     let p = plans.get(key);
     if (p === undefined) {
-      const data = rt.mdTag(dims, TAG.acdb);
-      const stat = rt.md([dims[1]]);
-      const desc = new Uint8Array(DESC_SIZE.batchNormalization);
-      rt.check(
-        rt.fn.dnnl_batch_normalization_forward_desc_init(
-          desc,
-          PROP.forwardTraining,
-          data,
-          eps,
-          flags,
-        ),
-        "dnnl_batch_normalization_forward_desc_init",
-      );
-      const forward = rt.primitive(desc, "batch normalization forward");
-      const dataPtr = Deno.UnsafePointer.of(data);
-      const statPtr = Deno.UnsafePointer.of(stat);
-      const forwardExec = new Executable(rt, forward, [
-        { arg: ARG.src, md: dataPtr },
-        { arg: ARG.scale, md: statPtr },
-        { arg: ARG.shift, md: statPtr },
-        { arg: ARG.dst, md: dataPtr },
-        { arg: ARG.mean, md: statPtr },
-        { arg: ARG.variance, md: statPtr },
-      ]);
-      p = { forward, forwardExec };
-      plans.set(key, p);
+      const { prim, exec } = normalization(rt, dims, eps);
+      plans.set(key, p = { forward: prim, forwardExec: exec });
     }
     return p;
   };
   const backwardExec = (dims: number[], eps: number): Executable => {
     const p = plan(dims, eps);
-    if (p.backwardExec === undefined) {
-      const data = rt.mdTag(dims, TAG.acdb);
-      const stat = rt.md([dims[1]]);
-      const desc = new Uint8Array(DESC_SIZE.batchNormalization);
-      rt.check(
-        rt.fn.dnnl_batch_normalization_backward_desc_init(
-          desc,
-          PROP.backward,
-          data,
-          data,
-          eps,
-          flags,
-        ),
-        "dnnl_batch_normalization_backward_desc_init",
-      );
-      const prim = rt.primitive(desc, "batch normalization backward", p.forward.pd);
-      const dataPtr = Deno.UnsafePointer.of(data);
-      const statPtr = Deno.UnsafePointer.of(stat);
-      p.backwardExec = new Executable(rt, prim, [
-        { arg: ARG.src, md: dataPtr },
-        { arg: ARG.diffDst, md: dataPtr },
-        { arg: ARG.mean, md: statPtr },
-        { arg: ARG.variance, md: statPtr },
-        { arg: ARG.scale, md: statPtr },
-        { arg: ARG.shift, md: statPtr },
-        { arg: ARG.diffSrc, md: dataPtr },
-        { arg: ARG.diffScale, md: statPtr },
-        { arg: ARG.diffShift, md: statPtr },
-      ]);
-    }
+    p.backwardExec ??= normalization(rt, dims, eps, p.forward).exec;
     return p.backwardExec;
   };
 
@@ -125,7 +137,7 @@ export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   return [
     {
       name: BATCH_NORM_TRAIN,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+      run: ({ inputs, attrs, backend }) => {
         const x = input(inputs, "x", BATCH_NORM_TRAIN);
         const gamma = input(inputs, "gamma", BATCH_NORM_TRAIN);
         const beta = input(inputs, "beta", BATCH_NORM_TRAIN);
@@ -145,16 +157,12 @@ export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
           mean,
           variance,
         ]);
-        return [
-          backend.output(y, [...x.shape]),
-          backend.output(mean, [c]),
-          backend.output(variance, [c]),
-        ];
+        return outputs(backend, y, x.shape, mean, variance);
       },
     },
     {
       name: BATCH_NORM_TRAIN_GRAD,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+      run: ({ inputs, attrs, backend }) => {
         const name = BATCH_NORM_TRAIN_GRAD;
         const names = ["x", "dy", "mean", "variance", "gamma", "dmean", "dvariance"];
         const infos = names.map((k) => input(inputs, k, name));
@@ -182,11 +190,7 @@ export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
           dgamma,
           dbeta,
         ]);
-        return [
-          backend.output(dx, [...x.shape]),
-          backend.output(dgamma, [c]),
-          backend.output(dbeta, [c]),
-        ];
+        return outputs(backend, dx, x.shape, dgamma, dbeta);
       },
     },
   ];

@@ -15,7 +15,7 @@
 import * as tf from "../../../tfjs.ts";
 import { ALG, ARG, DESC_SIZE, PROP } from "../dnnl_ffi.ts";
 import { type DnnlRuntime, Executable } from "../dnnl_runtime.ts";
-import { cacheKey, input, type NativeKernelArgs, type NativeKernelSpec } from "../native_kernel.ts";
+import { cacheKey, input, type NativeKernelSpec } from "../native_kernel.ts";
 import { planBroadcast } from "./broadcast_plan.ts";
 import { broadcastCopy } from "./broadcast_copy.ts";
 
@@ -119,7 +119,7 @@ export function binaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   };
   return OPS.map((op) => ({
     name: op.name,
-    run: ({ inputs, backend }: NativeKernelArgs) => {
+    run: ({ inputs, backend }) => {
       const a = input(inputs, "a", op.name);
       const b = input(inputs, "b", op.name);
       if (a.dtype !== "float32" || b.dtype !== "float32") return null;

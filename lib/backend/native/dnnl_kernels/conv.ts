@@ -15,16 +15,17 @@
  */
 
 import * as tf from "../../../tfjs.ts";
+import { nhwcConv2DInfo } from "../../conv2d_info.ts";
 import { ALG, ARG, DESC_SIZE, PROP, QUERY, TAG } from "../dnnl_ffi.ts";
-import { type DnnlRuntime, Executable, type Primitive, type Ptr } from "../dnnl_runtime.ts";
-import type { NativeBackend } from "../native_backend.ts";
 import {
-  cacheKey,
-  input,
-  type NativeKernelArgs,
-  type NativeKernelSpec,
-  sizeOf,
-} from "../native_kernel.ts";
+  type DnnlRuntime,
+  Executable,
+  type Primitive,
+  type Ptr,
+  type QueriedArg,
+} from "../dnnl_runtime.ts";
+import type { NativeBackend } from "../native_backend.ts";
+import { cacheKey, input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 
 /** Geometry of one convolution in oneDNN terms. */
 interface Geometry {
@@ -74,17 +75,41 @@ interface ForwardPlan {
   impl: string;
 }
 
-interface BackwardDataPlan {
+/** The two backward passes: "data" (dy, weights -> dx) and "weights" (x, dy -> dw). */
+type BackwardPass = "data" | "weights";
+
+interface BackwardPlan {
+  /** Runs on buffers dy, weights, dx ("data") or x, dy, dw ("weights"). */
   exec: Executable;
-  weightsIn: Reorder | null;
+  /** "data": hwio -> the primitive's weights layout; "weights": its diff-weights layout -> hwio. */
+  weights: Reorder | null;
   impl: string;
 }
 
-interface BackwardWeightsPlan {
-  exec: Executable;
-  /** The primitive's diff-weights layout -> hwio. */
-  weightsOut: Reorder | null;
-  impl: string;
+// Execution arguments as `[DNNL_ARG_*, QUERY of the layout the primitive chose]`.
+const X: QueriedArg = [ARG.src, QUERY.srcMd];
+const W: QueriedArg = [ARG.weights, QUERY.weightsMd];
+const Y: QueriedArg = [ARG.dst, QUERY.dstMd];
+const DX: QueriedArg = [ARG.diffSrc, QUERY.diffSrcMd];
+const DW: QueriedArg = [ARG.diffWeights, QUERY.diffWeightsMd];
+const DY: QueriedArg = [ARG.diffDst, QUERY.diffDstMd];
+
+/**
+ * `run` arguments in buffer order: x, w -> y (forward; a fused bias follows), dy, w -> dx
+ * (backward data), x, dy -> dw (backward weights).
+ */
+const RUN_ARGS = { forward: [X, W, Y], data: [DY, W, DX], weights: [X, DY, DW] } as const;
+
+/** Memory descriptors of one geometry and its window, as the convolution desc inits take them. */
+interface ConvDescs {
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** The weights in the layout oneDNN picks (`any`). */
+  weightsAny: Uint8Array;
+  /** The weights as tfjs stores them (`hwio`). */
+  weightsUser: Uint8Array;
+  /** strides, padding_l, padding_r. */
+  window: readonly [Uint8Array, Uint8Array, Uint8Array];
 }
 
 /** The convolution primitives of one runtime, cached by geometry. */
@@ -92,23 +117,23 @@ class ConvPlans {
   readonly #rt: DnnlRuntime;
   readonly #fwdPd = new Map<string, Primitive>();
   readonly #fwd = new Map<string, ForwardPlan>();
-  readonly #bwdData = new Map<string, BackwardDataPlan>();
-  readonly #bwdWeights = new Map<string, BackwardWeightsPlan>();
+  readonly #bwd: Record<BackwardPass, Map<string, BackwardPlan>> = {
+    data: new Map(),
+    weights: new Map(),
+  };
 
   constructor(rt: DnnlRuntime) {
     this.#rt = rt;
   }
 
-  #descs(g: Geometry) {
+  #descs(g: Geometry): ConvDescs {
     const rt = this.#rt;
     return {
       src: rt.mdTag(g.src, TAG.acdb),
       dst: rt.mdTag(g.dst, TAG.acdb),
       weightsAny: rt.mdTag(g.weights, TAG.any),
       weightsUser: rt.mdTag(g.weights, TAG.hwio),
-      strides: rt.dims(g.strides),
-      padL: rt.dims(g.padL),
-      padR: rt.dims(g.padR),
+      window: [rt.dims(g.strides), rt.dims(g.padL), rt.dims(g.padR)],
     };
   }
 
@@ -126,11 +151,24 @@ class ConvPlans {
         d.weightsAny,
         biasMd === null ? null : Deno.UnsafePointer.of(biasMd),
         d.dst,
-        d.strides,
-        d.padL,
-        d.padR,
+        ...d.window,
       ),
       "dnnl_convolution_forward_desc_init",
+    );
+    return desc;
+  }
+
+  /** The initialised op descriptor of the backward `pass` over the descriptors `d`. */
+  #backwardDesc(d: ConvDescs, pass: BackwardPass): Uint8Array {
+    const fn = this.#rt.fn;
+    const { src, weightsAny: w, dst, window } = d;
+    const desc = new Uint8Array(DESC_SIZE.convolution);
+    const alg = ALG.convolutionDirect;
+    this.#rt.check(
+      pass === "data"
+        ? fn.dnnl_convolution_backward_data_desc_init(desc, alg, src, w, dst, ...window)
+        : fn.dnnl_convolution_backward_weights_desc_init(desc, alg, src, w, null, dst, ...window),
+      `dnnl_convolution_backward_${pass}_desc_init`,
     );
     return desc;
   }
@@ -155,11 +193,7 @@ class ConvPlans {
     const prim = rt.primitive(this.#forwardDesc(g, bias, PROP.forwardTraining), "conv forward");
     const wMd = rt.queryMd(prim.pd, QUERY.weightsMd);
     const user = Deno.UnsafePointer.of(d.weightsUser);
-    const args = [
-      { arg: ARG.src, md: rt.queryMd(prim.pd, QUERY.srcMd) },
-      { arg: ARG.weights, md: wMd },
-      { arg: ARG.dst, md: rt.queryMd(prim.pd, QUERY.dstMd) },
-    ];
+    const args = rt.queriedArgs(prim.pd, RUN_ARGS.forward);
     if (bias) args.push({ arg: ARG.bias, md: Deno.UnsafePointer.of(rt.mdTag([g.dst[1]], TAG.a)) });
     plan = {
       exec: new Executable(rt, prim, args),
@@ -171,74 +205,22 @@ class ConvPlans {
     return plan;
   }
 
-  backwardData(g: Geometry): BackwardDataPlan {
+  /** The backward primitive `pass` of `g`, hinted by its forward-training primitive. */
+  backward(g: Geometry, pass: BackwardPass): BackwardPlan {
     const key = geometryKey(g);
-    let plan = this.#bwdData.get(key);
+    let plan = this.#bwd[pass].get(key);
     if (plan !== undefined) return plan;
     const rt = this.#rt;
     const d = this.#descs(g);
-    const desc = new Uint8Array(DESC_SIZE.convolution);
-    rt.check(
-      rt.fn.dnnl_convolution_backward_data_desc_init(
-        desc,
-        ALG.convolutionDirect,
-        d.src,
-        d.weightsAny,
-        d.dst,
-        d.strides,
-        d.padL,
-        d.padR,
-      ),
-      "dnnl_convolution_backward_data_desc_init",
-    );
-    const prim = rt.primitive(desc, "conv backward data", this.#hint(g));
-    const wMd = rt.queryMd(prim.pd, QUERY.weightsMd);
+    const prim = rt.primitive(this.#backwardDesc(d, pass), `conv backward ${pass}`, this.#hint(g));
+    const wMd = rt.queryMd(prim.pd, pass === "data" ? QUERY.weightsMd : QUERY.diffWeightsMd);
+    const user = Deno.UnsafePointer.of(d.weightsUser);
     plan = {
-      exec: new Executable(rt, prim, [
-        { arg: ARG.diffDst, md: rt.queryMd(prim.pd, QUERY.diffDstMd) },
-        { arg: ARG.weights, md: wMd },
-        { arg: ARG.diffSrc, md: rt.queryMd(prim.pd, QUERY.diffSrcMd) },
-      ]),
-      weightsIn: makeReorder(rt, Deno.UnsafePointer.of(d.weightsUser), wMd, wMd),
+      exec: new Executable(rt, prim, rt.queriedArgs(prim.pd, RUN_ARGS[pass])),
+      weights: pass === "data" ? makeReorder(rt, user, wMd, wMd) : makeReorder(rt, wMd, user, wMd),
       impl: rt.implName(prim.pd),
     };
-    this.#bwdData.set(key, plan);
-    return plan;
-  }
-
-  backwardWeights(g: Geometry): BackwardWeightsPlan {
-    const key = geometryKey(g);
-    let plan = this.#bwdWeights.get(key);
-    if (plan !== undefined) return plan;
-    const rt = this.#rt;
-    const d = this.#descs(g);
-    const desc = new Uint8Array(DESC_SIZE.convolution);
-    rt.check(
-      rt.fn.dnnl_convolution_backward_weights_desc_init(
-        desc,
-        ALG.convolutionDirect,
-        d.src,
-        d.weightsAny,
-        null,
-        d.dst,
-        d.strides,
-        d.padL,
-        d.padR,
-      ),
-      "dnnl_convolution_backward_weights_desc_init",
-    );
-    const prim = rt.primitive(desc, "conv backward weights", this.#hint(g));
-    const wMd = rt.queryMd(prim.pd, QUERY.diffWeightsMd);
-    plan = {
-      exec: new Executable(rt, prim, [
-        { arg: ARG.src, md: rt.queryMd(prim.pd, QUERY.srcMd) },
-        { arg: ARG.diffDst, md: rt.queryMd(prim.pd, QUERY.diffDstMd) },
-        { arg: ARG.diffWeights, md: wMd },
-      ]),
-      weightsOut: makeReorder(rt, wMd, Deno.UnsafePointer.of(d.weightsUser), wMd),
-      impl: rt.implName(prim.pd),
-    };
-    this.#bwdWeights.set(key, plan);
+    this.#bwd[pass].set(key, plan);
     return plan;
   }
 
@@ -246,8 +228,8 @@ class ConvPlans {
   impls(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, p] of this.#fwd) out[`fwd ${k}`] = p.impl;
-    for (const [k, p] of this.#bwdData) out[`bwd_data ${k}`] = p.impl;
-    for (const [k, p] of this.#bwdWeights) out[`bwd_weights ${k}`] = p.impl;
+    for (const [k, p] of this.#bwd.data) out[`bwd_data ${k}`] = p.impl;
+    for (const [k, p] of this.#bwd.weights) out[`bwd_weights ${k}`] = p.impl;
     return out;
   }
 }
@@ -266,10 +248,11 @@ function allFloat(...infos: tf.TensorInfo[]): boolean {
   return infos.every((i) => i.dtype === "float32");
 }
 
-function weightsFor(plan: { weightsIn: Reorder | null }, filter: Float32Array): Float32Array {
-  if (plan.weightsIn === null) return filter;
-  plan.weightsIn.exec.run([filter, plan.weightsIn.buffer]);
-  return plan.weightsIn.buffer;
+/** `filter` (hwio) in the layout of the primitive `weightsIn` reorders to. */
+function weightsFor(weightsIn: Reorder | null, filter: Float32Array): Float32Array {
+  if (weightsIn === null) return filter;
+  weightsIn.exec.run([filter, weightsIn.buffer]);
+  return weightsIn.buffer;
 }
 
 /** Last-resort cache of the implementation names, exposed for the bench. */
@@ -295,21 +278,12 @@ export function convKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   ): tf.TensorInfo | null => {
     if (!isNhwc(attrs.dataFormat) || !noDilation(attrs.dilations)) return null;
     if (!allFloat(x, filter) || (bias && bias.dtype !== "float32")) return null;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides as [number, number] | number,
-      1,
-      attrs.pad as "same" | "valid" | number,
-      attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
-      false,
-      "channelsLast",
-    );
+    const info = nhwcConv2DInfo(x.shape, filter.shape, attrs);
     if (bias && sizeOf(bias.shape) !== info.outChannels) return null;
     const g = geometry(info);
     const plan = plans.forward(g, bias !== undefined);
     const out = backend.allocF32(sizeOf(info.outShape));
-    const w = weightsFor(plan, backend.values(filter));
+    const w = weightsFor(plan.weightsIn, backend.values(filter));
     const bufs = [backend.values(x), w, out];
     if (bias) bufs.push(backend.values(bias));
     plan.exec.run(bufs);
@@ -320,7 +294,7 @@ export function convKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   return [
     {
       name: tf.Conv2D,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) =>
+      run: ({ inputs, attrs, backend }) =>
         forward(
           backend,
           input(inputs, "x", tf.Conv2D),
@@ -332,7 +306,7 @@ export function convKernels(rt: DnnlRuntime): NativeKernelSpec[] {
     },
     {
       name: tf.FusedConv2D,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+      run: ({ inputs, attrs, backend }) => {
         const act = attrs.activation ?? "linear";
         if ((act !== "linear" && act !== "relu") || inputs.preluActivationWeights) return null;
         return forward(
@@ -347,50 +321,32 @@ export function convKernels(rt: DnnlRuntime): NativeKernelSpec[] {
     },
     {
       name: tf.Conv2DBackpropInput,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+      run: ({ inputs, attrs, backend }) => {
         const dy = input(inputs, "dy", tf.Conv2DBackpropInput);
         const filter = input(inputs, "filter", tf.Conv2DBackpropInput);
         if (!isNhwc(attrs.dataFormat) || !allFloat(dy, filter)) return null;
-        const info = tf.backend_util.computeConv2DInfo(
-          attrs.inputShape as [number, number, number, number],
-          filter.shape as [number, number, number, number],
-          attrs.strides as [number, number] | number,
-          1,
-          attrs.pad as "same" | "valid" | number,
-          attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
-          false,
-          "channelsLast",
-        );
-        const plan = plans.backwardData(geometry(info));
+        const info = nhwcConv2DInfo(attrs.inputShape as number[], filter.shape, attrs);
+        const plan = plans.backward(geometry(info), "data");
         const dx = backend.allocF32(sizeOf(info.inShape));
-        plan.exec.run([backend.values(dy), weightsFor(plan, backend.values(filter)), dx]);
+        plan.exec.run([backend.values(dy), weightsFor(plan.weights, backend.values(filter)), dx]);
         return backend.output(dx, [...info.inShape]);
       },
     },
     {
       name: tf.Conv2DBackpropFilter,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+      run: ({ inputs, attrs, backend }) => {
         const x = input(inputs, "x", tf.Conv2DBackpropFilter);
         const dy = input(inputs, "dy", tf.Conv2DBackpropFilter);
         if (!isNhwc(attrs.dataFormat) || !allFloat(x, dy)) return null;
         const filterShape = attrs.filterShape as [number, number, number, number];
-        const info = tf.backend_util.computeConv2DInfo(
-          x.shape as [number, number, number, number],
-          filterShape,
-          attrs.strides as [number, number] | number,
-          1,
-          attrs.pad as "same" | "valid" | number,
-          attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
-          false,
-          "channelsLast",
-        );
-        const plan = plans.backwardWeights(geometry(info));
+        const info = nhwcConv2DInfo(x.shape, filterShape, attrs);
+        const plan = plans.backward(geometry(info), "weights");
         const dw = backend.allocF32(sizeOf(filterShape));
-        if (plan.weightsOut === null) {
+        if (plan.weights === null) {
           plan.exec.run([backend.values(x), backend.values(dy), dw]);
         } else {
-          plan.exec.run([backend.values(x), backend.values(dy), plan.weightsOut.buffer]);
-          plan.weightsOut.exec.run([plan.weightsOut.buffer, dw]);
+          plan.exec.run([backend.values(x), backend.values(dy), plan.weights.buffer]);
+          plan.weights.exec.run([plan.weights.buffer, dw]);
         }
         return backend.output(dw, [...filterShape]);
       },

@@ -11,16 +11,31 @@
 import * as tf from "../../../tfjs.ts";
 import { ARG, DESC_SIZE } from "../dnnl_ffi.ts";
 import { type DnnlRuntime, Executable } from "../dnnl_runtime.ts";
-import {
-  cacheKey,
-  input,
-  type NativeKernelArgs,
-  type NativeKernelSpec,
-  sizeOf,
-} from "../native_kernel.ts";
+import { cacheKey, input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 
 /** Products with fewer multiply-adds run on the cpu kernel. */
 export const MIN_NATIVE_MACS = 16384;
+
+/**
+ * oneDNN's matmul dst [B,M,N] = src [B|1,M,K] x weights [B|1,K,N] (a batch of 1 is broadcast)
+ * over the f32 memory descriptors `srcMd`, `wMd`, `dstMd` (strides free, e.g. a transpose);
+ * runs on buffers src, weights, dst. `what` names the primitive in errors.
+ */
+export function matmulExecutable(
+  rt: DnnlRuntime,
+  srcMd: Uint8Array,
+  wMd: Uint8Array,
+  dstMd: Uint8Array,
+  what: string,
+): Executable {
+  const desc = new Uint8Array(DESC_SIZE.matmul);
+  rt.check(rt.fn.dnnl_matmul_desc_init(desc, srcMd, wMd, null, dstMd), "dnnl_matmul_desc_init");
+  return new Executable(rt, rt.primitive(desc, what), [
+    { arg: ARG.src, md: Deno.UnsafePointer.of(srcMd) },
+    { arg: ARG.weights, md: Deno.UnsafePointer.of(wMd) },
+    { arg: ARG.dst, md: Deno.UnsafePointer.of(dstMd) },
+  ]);
+}
 
 /** The matmul kernel (see module docs). */
 export function matmulKernels(rt: DnnlRuntime): NativeKernelSpec[] {
@@ -40,21 +55,14 @@ export function matmulKernels(rt: DnnlRuntime): NativeKernelSpec[] {
       const batch = Math.max(batchA, batchB);
       const srcMd = rt.md([batchA, m, k], ta ? [k * m, 1, m] : [m * k, k, 1]);
       const wMd = rt.md([batchB, k, n], tb ? [n * k, 1, k] : [k * n, n, 1]);
-      const dstMd = rt.md([batch, m, n]);
-      const desc = new Uint8Array(DESC_SIZE.matmul);
-      rt.check(rt.fn.dnnl_matmul_desc_init(desc, srcMd, wMd, null, dstMd), "dnnl_matmul_desc_init");
-      exec = new Executable(rt, rt.primitive(desc, "matmul"), [
-        { arg: ARG.src, md: Deno.UnsafePointer.of(srcMd) },
-        { arg: ARG.weights, md: Deno.UnsafePointer.of(wMd) },
-        { arg: ARG.dst, md: Deno.UnsafePointer.of(dstMd) },
-      ]);
+      exec = matmulExecutable(rt, srcMd, wMd, rt.md([batch, m, n]), "matmul");
       cache.set(key, exec);
     }
     return exec;
   };
   return [{
     name: tf.BatchMatMul,
-    run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+    run: ({ inputs, attrs, backend }) => {
       const a = input(inputs, "a", tf.BatchMatMul);
       const b = input(inputs, "b", tf.BatchMatMul);
       if (a.dtype !== "float32" || b.dtype !== "float32") return null;

@@ -14,14 +14,9 @@
 import * as tf from "../../../tfjs.ts";
 import { ALG, ARG, DESC_SIZE, PROP, QUERY, TAG } from "../dnnl_ffi.ts";
 import { type DnnlRuntime, Executable, type Primitive } from "../dnnl_runtime.ts";
-import {
-  cacheKey,
-  input,
-  type NativeKernelArgs,
-  type NativeKernelSpec,
-  sizeOf,
-} from "../native_kernel.ts";
+import { cacheKey, input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 
+/** Geometry of one pooling in oneDNN terms (src, dst: N, C, H, W; the rest: H, W). */
 interface PoolGeometry {
   src: number[];
   dst: number[];
@@ -50,6 +45,23 @@ function poolInfo(xShape: number[], attrs: tf.NamedAttrMap): PoolGeometry {
   };
 }
 
+/**
+ * The memory descriptors and window of `g` in the order both pooling_v2 desc inits take them
+ * after the kind: src, dst (NHWC, tag `acdb`), strides, kernel, dilation (none), padding_l,
+ * padding_r.
+ */
+function poolOperands(rt: DnnlRuntime, g: PoolGeometry) {
+  return [
+    rt.mdTag(g.src, TAG.acdb),
+    rt.mdTag(g.dst, TAG.acdb),
+    rt.dims(g.strides),
+    rt.dims(g.kernel),
+    rt.dims([0, 0]),
+    rt.dims(g.padL),
+    rt.dims(g.padR),
+  ] as const;
+}
+
 /** tfjs NHWC shape of oneDNN dims N,C,H,W. */
 function nhwc(d: number[]): number[] {
   return [d[0], d[2], d[3], d[1]];
@@ -60,36 +72,18 @@ export function poolKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   const fwd = new Map<string, { prim: Primitive; exec: Executable; ws: Uint8Array | null }>();
   const bwd = new Map<string, Executable>();
 
-  const forwardDesc = (g: PoolGeometry, alg: number, prop: number): Uint8Array => {
-    const desc = new Uint8Array(DESC_SIZE.poolingV2);
-    rt.check(
-      rt.fn.dnnl_pooling_v2_forward_desc_init(
-        desc,
-        prop,
-        alg,
-        rt.mdTag(g.src, TAG.acdb),
-        rt.mdTag(g.dst, TAG.acdb),
-        rt.dims(g.strides),
-        rt.dims(g.kernel),
-        rt.dims([0, 0]),
-        rt.dims(g.padL),
-        rt.dims(g.padR),
-      ),
-      "dnnl_pooling_v2_forward_desc_init",
-    );
-    return desc;
-  };
-
   const forward = (g: PoolGeometry, alg: number, training: boolean) => {
     const key = cacheKey(g.src, g.dst, g.kernel, g.strides, g.padL, g.padR, alg, training);
     let plan = fwd.get(key);
     if (plan === undefined) {
       const prop = training ? PROP.forwardTraining : PROP.forwardInference;
-      const prim = rt.primitive(forwardDesc(g, alg, prop), "pooling forward");
-      const args = [
-        { arg: ARG.src, md: rt.queryMd(prim.pd, QUERY.srcMd) },
-        { arg: ARG.dst, md: rt.queryMd(prim.pd, QUERY.dstMd) },
-      ];
+      const desc = new Uint8Array(DESC_SIZE.poolingV2);
+      rt.check(
+        rt.fn.dnnl_pooling_v2_forward_desc_init(desc, prop, alg, ...poolOperands(rt, g)),
+        "dnnl_pooling_v2_forward_desc_init",
+      );
+      const prim = rt.primitive(desc, "pooling forward");
+      const args = rt.queriedArgs(prim.pd, [[ARG.src, QUERY.srcMd], [ARG.dst, QUERY.dstMd]]);
       let ws: Uint8Array | null = null;
       if (training) {
         const wsMd = rt.queryMd(prim.pd, QUERY.workspaceMd);
@@ -111,24 +105,14 @@ export function poolKernels(rt: DnnlRuntime): NativeKernelSpec[] {
       const hint = forward(g, alg, true);
       const desc = new Uint8Array(DESC_SIZE.poolingV2);
       rt.check(
-        rt.fn.dnnl_pooling_v2_backward_desc_init(
-          desc,
-          alg,
-          rt.mdTag(g.src, TAG.acdb),
-          rt.mdTag(g.dst, TAG.acdb),
-          rt.dims(g.strides),
-          rt.dims(g.kernel),
-          rt.dims([0, 0]),
-          rt.dims(g.padL),
-          rt.dims(g.padR),
-        ),
+        rt.fn.dnnl_pooling_v2_backward_desc_init(desc, alg, ...poolOperands(rt, g)),
         "dnnl_pooling_v2_backward_desc_init",
       );
       const prim = rt.primitive(desc, "pooling backward", hint.prim.pd);
-      const args = [
-        { arg: ARG.diffDst, md: rt.queryMd(prim.pd, QUERY.diffDstMd) },
-        { arg: ARG.diffSrc, md: rt.queryMd(prim.pd, QUERY.diffSrcMd) },
-      ];
+      const args = rt.queriedArgs(prim.pd, [
+        [ARG.diffDst, QUERY.diffDstMd],
+        [ARG.diffSrc, QUERY.diffSrcMd],
+      ]);
       if (hint.ws !== null) {
         args.push({ arg: ARG.workspace, md: rt.queryMd(hint.prim.pd, QUERY.workspaceMd) });
       }
@@ -143,7 +127,7 @@ export function poolKernels(rt: DnnlRuntime): NativeKernelSpec[] {
 
   const forwardKernel = (name: string, alg: number): NativeKernelSpec => ({
     name,
-    run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+    run: ({ inputs, attrs, backend }) => {
       const x = input(inputs, "x", name);
       if (x.dtype !== "float32" || !nhwcOk(attrs)) return null;
       const g = poolInfo(x.shape, attrs);
@@ -153,41 +137,36 @@ export function poolKernels(rt: DnnlRuntime): NativeKernelSpec[] {
     },
   });
 
+  /**
+   * The gradient kernel of pooling `alg`: dx [N,H,W,C] from dy and the forward input x. Max
+   * pooling first re-runs the forward pass for oneDNN's argmax workspace.
+   */
+  const gradKernel = (name: string, alg: number): NativeKernelSpec => ({
+    name,
+    run: ({ inputs, attrs, backend }) => {
+      const dy = input(inputs, "dy", name);
+      const x = input(inputs, "input", name);
+      if (dy.dtype !== "float32" || x.dtype !== "float32") return null;
+      const g = poolInfo(x.shape, attrs);
+      let ws: Uint8Array | null = null;
+      if (alg === ALG.poolingMax) {
+        const f = forward(g, alg, true);
+        const scratch = backend.allocF32(sizeOf(g.dst));
+        f.exec.run(
+          f.ws === null ? [backend.values(x), scratch] : [backend.values(x), scratch, f.ws],
+        );
+        ws = f.ws;
+      }
+      const dx = backend.allocF32(sizeOf(g.src));
+      backward(g, alg).run(ws === null ? [backend.values(dy), dx] : [backend.values(dy), dx, ws]);
+      return backend.output(dx, [...x.shape]);
+    },
+  });
+
   return [
     forwardKernel(tf.MaxPool, ALG.poolingMax),
     forwardKernel(tf.AvgPool, ALG.poolingAvgExcludePadding),
-    {
-      name: tf.MaxPoolGrad,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
-        const dy = input(inputs, "dy", tf.MaxPoolGrad);
-        const x = input(inputs, "input", tf.MaxPoolGrad);
-        if (dy.dtype !== "float32" || x.dtype !== "float32") return null;
-        const g = poolInfo(x.shape, attrs);
-        const f = forward(g, ALG.poolingMax, true);
-        const scratch = backend.allocF32(sizeOf(g.dst));
-        const dx = backend.allocF32(sizeOf(g.src));
-        const fwdBufs = f.ws === null ? [backend.values(x), scratch] : [
-          backend.values(x),
-          scratch,
-          f.ws,
-        ];
-        f.exec.run(fwdBufs);
-        const b = backward(g, ALG.poolingMax);
-        b.run(f.ws === null ? [backend.values(dy), dx] : [backend.values(dy), dx, f.ws]);
-        return backend.output(dx, [...x.shape]);
-      },
-    },
-    {
-      name: tf.AvgPoolGrad,
-      run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
-        const dy = input(inputs, "dy", tf.AvgPoolGrad);
-        const x = input(inputs, "input", tf.AvgPoolGrad);
-        if (dy.dtype !== "float32" || x.dtype !== "float32") return null;
-        const g = poolInfo(x.shape, attrs);
-        const dx = backend.allocF32(sizeOf(g.src));
-        backward(g, ALG.poolingAvgIncludePadding).run([backend.values(dy), dx]);
-        return backend.output(dx, [...x.shape]);
-      },
-    },
+    gradKernel(tf.MaxPoolGrad, ALG.poolingMax),
+    gradKernel(tf.AvgPoolGrad, ALG.poolingAvgIncludePadding),
   ];
 }

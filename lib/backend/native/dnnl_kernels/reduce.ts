@@ -13,14 +13,9 @@
 import * as tf from "../../../tfjs.ts";
 import { ALG, ARG, DESC_SIZE } from "../dnnl_ffi.ts";
 import { type DnnlRuntime, Executable } from "../dnnl_runtime.ts";
-import {
-  cacheKey,
-  input,
-  type NativeKernelArgs,
-  type NativeKernelSpec,
-  sizeOf,
-} from "../native_kernel.ts";
+import { cacheKey, input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 import { MIN_NATIVE_ELEMENTS } from "./binary.ts";
+import { matmulExecutable } from "./matmul.ts";
 
 /** Source and destination dims of a merged reduction. */
 export interface ReducePlan {
@@ -128,21 +123,14 @@ export function reduceKernels(rt: DnnlRuntime): NativeKernelSpec[] {
     if (exec === undefined) {
       const srcMd = rt.md([vectorFirst ? 1 : batch, m, k]);
       const wMd = rt.md([vectorFirst ? batch : 1, k, n]);
-      const dstMd = rt.md([batch, m, n]);
-      const desc = new Uint8Array(DESC_SIZE.matmul);
-      rt.check(rt.fn.dnnl_matmul_desc_init(desc, srcMd, wMd, null, dstMd), "dnnl_matmul_desc_init");
-      exec = new Executable(rt, rt.primitive(desc, "reduction matmul"), [
-        { arg: ARG.src, md: Deno.UnsafePointer.of(srcMd) },
-        { arg: ARG.weights, md: Deno.UnsafePointer.of(wMd) },
-        { arg: ARG.dst, md: Deno.UnsafePointer.of(dstMd) },
-      ]);
+      exec = matmulExecutable(rt, srcMd, wMd, rt.md([batch, m, n]), "reduction matmul");
       cache.set(key, exec);
     }
     return exec;
   };
   return OPS.map(([name, alg]) => ({
     name,
-    run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+    run: ({ inputs, attrs, backend }) => {
       const x = input(inputs, "x", name);
       if (x.dtype !== "float32" || sizeOf(x.shape) < MIN_NATIVE_ELEMENTS) return null;
       // Max names its axes `reductionIndices`; the others `axis`.

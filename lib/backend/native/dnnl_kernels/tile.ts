@@ -10,7 +10,7 @@
 
 import * as tf from "../../../tfjs.ts";
 import type { DnnlRuntime } from "../dnnl_runtime.ts";
-import { input, type NativeKernelArgs, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
+import { input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 import { MIN_NATIVE_ELEMENTS } from "./binary.ts";
 import { planBroadcast } from "./broadcast_plan.ts";
 import { broadcastCopy } from "./broadcast_copy.ts";
@@ -19,7 +19,7 @@ import { broadcastCopy } from "./broadcast_copy.ts";
 export function tileKernels(_rt: DnnlRuntime): NativeKernelSpec[] {
   return [{
     name: tf.Tile,
-    run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+    run: ({ inputs, attrs, backend }) => {
       const x = input(inputs, "x", tf.Tile);
       const reps = attrs.reps as number[];
       if (x.dtype !== "float32" || reps.length !== x.shape.length) return null;

@@ -12,7 +12,7 @@
 import * as tf from "../../../tfjs.ts";
 import { ALG } from "../dnnl_ffi.ts";
 import type { DnnlRuntime } from "../dnnl_runtime.ts";
-import { input, type NativeKernelArgs, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
+import { input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 import { BinaryPrimitives, MIN_NATIVE_ELEMENTS } from "./binary.ts";
 
 /** tfjs kernel -> oneDNN eltwise algorithm with alpha, beta (y = f(x; alpha, beta)). */
@@ -35,7 +35,7 @@ export function unaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   const zero = new Float32Array(16);
   const specs: NativeKernelSpec[] = ELTWISE.map(([name, alg, alpha, beta]) => ({
     name,
-    run: ({ inputs, backend }: NativeKernelArgs) => {
+    run: ({ inputs, backend }) => {
       const x = input(inputs, "x", name);
       const n = sizeOf(x.shape);
       if (x.dtype !== "float32" || n < MIN_NATIVE_ELEMENTS) return null;
@@ -46,7 +46,7 @@ export function unaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   }));
   specs.push({
     name: tf.Step,
-    run: ({ inputs, attrs, backend }: NativeKernelArgs) => {
+    run: ({ inputs, attrs, backend }) => {
       const x = input(inputs, "x", tf.Step);
       const n = sizeOf(x.shape);
       if (x.dtype !== "float32" || n < MIN_NATIVE_ELEMENTS) return null;
@@ -58,7 +58,7 @@ export function unaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   });
   specs.push({
     name: tf.Fill,
-    run: ({ attrs, backend }: NativeKernelArgs) => {
+    run: ({ attrs, backend }) => {
       const shape = attrs.shape as number[];
       const dtype = (attrs.dtype ?? "float32") as tf.DataType;
       const n = sizeOf(shape);
