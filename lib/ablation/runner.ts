@@ -381,7 +381,7 @@ export async function runAblation(
     runs: runs.map((r) => ({ id: r.id, arm: r.arm, seed: r.seed, configHash: r.configHash })),
   });
   outcome.tables = await writeAblationTables(outDir, {
-    runs: runsFrame(outcome.rows, spec.metrics),
+    runs: runsFrame(outcome.rows, spec.metrics, outDir),
     summary: summaryFrame(outcome.summary),
     comparisons: outcome.comparisons.length > 0
       ? comparisonsFrame(spec.name, outcome.comparisons)

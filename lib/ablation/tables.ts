@@ -3,7 +3,9 @@
  *
  * - `runs.{csv,parquet}`: one row per run (ablation, profile, arm, label,
  *   seed, config_hash, method, dataset, synthetic, backend, every metric,
- *   train/eval/total seconds, run_dir);
+ *   train/eval/total seconds, run_dir: the run's folder relative to the
+ *   tables' folder, e.g. `runs/no-mask-s0-b3e963b6981b`, so that committed
+ *   tables do not name the machine they were made on);
  * - `summary.{csv,parquet}`: one row per arm x dataset x metric (ablation,
  *   profile, arm, label, dataset, synthetic, metric, seeds, mean, std, ci_low,
  *   ci_high, note); with one seed std/ci are empty and `note` says why;
@@ -26,7 +28,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { AblationRow } from "./row.ts";
 import { STANDARD_METRICS } from "./row.ts";
 import type { SummaryRow } from "./summary.ts";
@@ -47,8 +49,16 @@ export function metricColumns(
   return cols;
 }
 
-/** `runs` table: one row per run (see module docs). */
-export function runsFrame(rows: readonly AblationRow[], metrics: readonly string[]): DataFrame {
+/**
+ * `runs` table: one row per run (see module docs). `tablesDir`: the folder
+ * the table will be written to; `run_dir` is written relative to it (as
+ * given when omitted).
+ */
+export function runsFrame(
+  rows: readonly AblationRow[],
+  metrics: readonly string[],
+  tablesDir?: string,
+): DataFrame {
   const str = (name: string, f: (r: AblationRow) => string) =>
     pl.Series(name, rows.map(f), pl.Utf8);
   const f64 = (name: string, f: (r: AblationRow) => number | null) =>
@@ -68,7 +78,7 @@ export function runsFrame(rows: readonly AblationRow[], metrics: readonly string
     f64("train_seconds", (r) => r.trainSeconds),
     f64("eval_seconds", (r) => r.evalSeconds),
     f64("seconds", (r) => r.seconds),
-    str("run_dir", (r) => r.runDir),
+    str("run_dir", (r) => tablesDir === undefined ? r.runDir : relative(tablesDir, r.runDir)),
   ]);
 }
 

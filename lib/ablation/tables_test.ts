@@ -4,6 +4,7 @@ import { Rng } from "../rng.ts";
 import { randomRows } from "./fixture_rows.ts";
 import { summarize } from "./summary.ts";
 import { compareArms } from "./compare.ts";
+import { readRunRows } from "../notebook/ablation_results.ts";
 import {
   comparisonsFrame,
   readTable,
@@ -107,4 +108,25 @@ Deno.test("comparisons table keeps its columns and adds the evidence of each com
     assert.equal(back[2].excludes_zero, false, "a zero-width interval excludes nothing");
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("runs table: run_dir is written relative to the tables' folder and read back whole", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rows = randomRows(new Rng(12), [["a", 50], ["b", 52]], [0, 1]).map((r) => ({
+      ...r,
+      runDir: join(dir, "runs", `${r.arm}-s${r.seed}`),
+    }));
+    const paths = await writeAblationTables(dir, {
+      runs: runsFrame(rows, ["linearTop1"], dir),
+      summary: summaryFrame(summarize(rows, ["linearTop1"])),
+    });
+    const csv = await Deno.readTextFile(paths.runsCsv);
+    assert.ok(!csv.includes(dir), "the machine's path must not appear in the table");
+    assert.ok(csv.includes("runs/a-s0"), csv);
+    const back = await readRunRows(dir);
+    assert.deepEqual(back!.map((r) => r.runDir), rows.map((r) => r.runDir));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

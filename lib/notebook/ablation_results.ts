@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { AblationRow } from "../ablation/row.ts";
 import { readTable } from "../ablation/tables.ts";
 import type { SummaryRow } from "../ablation/summary.ts";
@@ -51,7 +51,8 @@ const NON_METRIC = new Set([
 ]);
 
 /**
- * Rows of `<dir>/runs.csv` (one per run, as the runner wrote them), or
+ * Rows of `<dir>/runs.csv` (one per run, as the runner wrote them; a
+ * relative `run_dir` is resolved against `dir`), or
  * `undefined` when the ablation has not been run into `dir`. Every numeric
  * column that is not an identity or timing field is read as a metric.
  */
@@ -80,7 +81,7 @@ export async function readRunRows(dir: string): Promise<AblationRow[] | undefine
       trainSeconds: Number(r.train_seconds),
       evalSeconds: Number(r.eval_seconds),
       seconds: Number(r.seconds),
-      runDir: String(r.run_dir),
+      runDir: isAbsolute(String(r.run_dir)) ? String(r.run_dir) : join(dir, String(r.run_dir)),
     };
   });
 }
