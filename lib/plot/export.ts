@@ -21,6 +21,7 @@ import { launchChromium, type LaunchedChromium, requireChromium } from "./chromi
 import { type Figure, validateFigure } from "./figure.ts";
 import { plotlySource } from "./plotly_source.ts";
 import { STYLE } from "./style.ts";
+import { fixedPdfDates, stableSvgIds } from "./reproducible_files.ts";
 
 /** File formats the exporter writes. */
 export type ImageFormat = "svg" | "pdf" | "png";
@@ -87,7 +88,7 @@ export class FigureRenderer {
         const P = (globalThis as any).Plotly;
         return P.toImage(f, o) as Promise<string>;
       },
-      fig as unknown as Record<string, unknown>,
+      withTraceUids(fig) as unknown as Record<string, unknown>,
       { format, width, height, scale },
     );
   }
@@ -97,7 +98,7 @@ export class FigureRenderer {
       const url = await this.#toImage(fig, "png", this.#pngScale);
       return decodeBase64(url.slice(url.indexOf(",") + 1));
     }
-    const svg = svgFromDataUrl(await this.#toImage(fig, "svg", 1));
+    const svg = stableSvgIds(svgFromDataUrl(await this.#toImage(fig, "svg", 1)));
     if (format === "svg") return new TextEncoder().encode(svg);
     const width = Number(fig.layout.width ?? STYLE.width);
     const height = Number(fig.layout.height ?? STYLE.height);
@@ -113,7 +114,7 @@ export class FigureRenderer {
       pageRanges: "1",
       margin: { top: 0, right: 0, bottom: 0, left: 0 },
     });
-    return new Uint8Array(pdf);
+    return fixedPdfDates(new Uint8Array(pdf));
   }
 
   /** Closes the browser (idempotent). */
@@ -123,6 +124,17 @@ export class FigureRenderer {
     await this.#queue;
     await this.#chromium.close();
   }
+}
+
+/**
+ * `fig` with every trace given a fixed `uid` (`trace<i>` unless it has one):
+ * plotly otherwise draws a random uid per trace into the SVG's class names.
+ */
+export function withTraceUids(fig: Figure): Figure {
+  return {
+    ...fig,
+    data: fig.data.map((trace, i) => ({ uid: `trace${i}`, ...trace })),
+  };
 }
 
 /** SVG text from plotly's `data:image/svg+xml,...` URL. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { findChromium } from "./chromium.ts";
-import { exportFigure, FigureRenderer } from "./export.ts";
+import { exportFigure, FigureRenderer, withTraceUids } from "./export.ts";
 import { barChart } from "./bar_chart.ts";
 import { lineChart } from "./line_chart.ts";
 
@@ -42,10 +42,27 @@ Deno.test({
         // PNG width (IHDR) = 3 x the figure width.
         const width = new DataView(png.buffer, png.byteOffset).getUint32(16);
         assert.equal(width, 3 * Number(fig.layout.width));
+        // Exporting again gives the same bytes (no random ids, no dates), so committed
+        // figures only change when the figure does.
+        const again = await exportFigure(renderer, fig, join(dir, `${name}-again`));
+        for (let i = 0; i < paths.length; i++) {
+          assert.deepEqual(await Deno.readFile(again[i]), await Deno.readFile(paths[i]), again[i]);
+        }
       }
     } finally {
       await renderer.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("withTraceUids: fixed uids in trace order, an existing uid kept, input untouched", () => {
+  const fig = lineChart([
+    { name: "a", x: [1, 2], y: [2, 1] },
+    { name: "b", x: [1, 2], y: [1, 2] },
+  ], { x: { title: "Epoch", unit: "epochs" }, y: { title: "Loss", unit: null } });
+  fig.data[1] = { ...fig.data[1], uid: "mine" };
+  const out = withTraceUids(fig);
+  assert.deepEqual(out.data.map((t) => t.uid), ["trace0", "mine"]);
+  assert.equal(fig.data[0].uid, undefined);
 });
