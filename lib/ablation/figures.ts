@@ -3,7 +3,9 @@
  * and dataset, a bar per arm at the mean over seeds with the 95% Student-t
  * interval as error bar, saved as figure JSON under `figures/`. `deno task
  * figures` renders them to SVG, PDF and
- * PNG. Synthetic-data results are marked in the title.
+ * PNG. Bars are labelled with the arms' short names; the title names the
+ * dataset (synthetic data marked) and the seed count; `title` (the
+ * ablation's) is kept in the figure's metadata as `layout.meta.ablation`.
  *
  * @module
  */
@@ -53,12 +55,15 @@ export async function writeAblationFigures(
       );
       const synthetic = lines.some((s) => s.synthetic) ? " [SYNTHETIC DATA]" : "";
       const n = Math.min(...samples.map((xs) => xs.length));
-      const fig = barChart(lines.map((s) => s.label), [{ name: metric, samples }], {
-        title: `${title}: ${dataset}${synthetic} (mean ± 95% CI, n = ${n})`,
+      // Short arm names on the axis (the labels are in summary.csv and COMMAND.md) and a
+      // one-line title: long labels and titles do not fit a figure meant for a paper.
+      const fig = barChart(lines.map((s) => s.arm), [{ name: metric, samples }], {
+        title: `${dataset}${synthetic}: mean ± 95% CI over ${n} seeds`,
         x: { title: "Arm", unit: null },
         y: metricAxis(metric),
         error: "ci",
       });
+      fig.layout.meta = { ablation: title, metric, dataset };
       const name = datasets.length > 1 ? `${metric}-${dataset}` : metric;
       paths.push(await saveFigure(fig, figDir, name.replace(/[^A-Za-z0-9._-]/g, "_")));
     }

@@ -83,14 +83,28 @@ export interface FigureOptions {
 /** The base layout of every kit figure (white background, house font, legend at top). */
 export function styledLayout(opts: FigureOptions, extra: Layout = {}): Layout {
   return {
-    ...(opts.title ? { title: { text: opts.title, font: { size: STYLE.titleSize } } } : {}),
+    // A title sits at the top of the figure, the legend below it (above the plot area).
+    ...(opts.title
+      ? {
+        title: {
+          text: opts.title,
+          font: { size: STYLE.titleSize },
+          x: 0.5,
+          xanchor: "center",
+          y: 1,
+          yref: "container",
+          yanchor: "top",
+          pad: { t: 12 },
+        },
+      }
+      : {}),
     width: opts.width ?? STYLE.width,
     height: opts.height ?? STYLE.height,
     font: { family: STYLE.fontFamily, size: STYLE.fontSize, color: STYLE.color },
     paper_bgcolor: "white",
     plot_bgcolor: "white",
     colorway: [...PALETTE],
-    margin: { l: 60, r: 20, t: opts.title ? 50 : 20, b: 50 },
+    margin: { l: 60, r: 20, t: opts.title ? 75 : 20, b: 50 },
     showlegend: true,
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" },
     ...extra,
