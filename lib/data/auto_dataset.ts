@@ -7,9 +7,10 @@
  *
  * @module
  */
+import { basename } from "node:path";
 import { listCachedDatasets } from "./cache.ts";
 import { manifestEntry } from "./manifest.ts";
-import { dataDir } from "./registry.ts";
+import { dataDir, localSources } from "./registry.ts";
 
 /** Real datasets `auto` tries, best first; the fallback is `synthetic`. */
 export const AUTO_DATASET_ORDER: readonly string[] = ["cifar10-jpeg", "cifar10", "svhn"];
@@ -18,10 +19,6 @@ export const AUTO_DATASET_ORDER: readonly string[] = ["cifar10-jpeg", "cifar10",
 export interface AutoDataset {
   name: string;
   reason: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /**
@@ -40,12 +37,10 @@ export async function resolveDatasetName(
   const dir = dataDir(opts.dataDir);
   for (const candidate of AUTO_DATASET_ORDER) {
     if (cached.has(candidate)) return { name: candidate, reason: "imported in the cache" };
-    const files = manifestEntry(candidate)?.files?.filter((f) => !f.optional) ?? [];
-    if (dir && files.length > 0) {
-      const present = await Promise.all(files.map((f) => exists(`${dir}/${f.name}`)));
-      if (present.every(Boolean)) {
-        return { name: candidate, reason: `${files.map((f) => f.name).join(", ")} in ${dir}` };
-      }
+    const entry = manifestEntry(candidate);
+    const sources = entry ? await localSources(entry, dir) : null;
+    if (sources) {
+      return { name: candidate, reason: `${sources.map((p) => basename(p)).join(", ")} in ${dir}` };
     }
   }
   return {

@@ -3,17 +3,7 @@ import { AUTO_DATASET_ORDER, resolveDatasetName } from "./auto_dataset.ts";
 import { writeDatasetCache } from "./cache.ts";
 import { manifestEntry } from "./manifest.ts";
 import { generateSynthetic } from "./synthetic.ts";
-
-async function withDirs(fn: (cache: string, data: string) => Promise<void>): Promise<void> {
-  const cache = await Deno.makeTempDir();
-  const data = await Deno.makeTempDir();
-  try {
-    await fn(cache, data);
-  } finally {
-    await Deno.remove(cache, { recursive: true });
-    await Deno.remove(data, { recursive: true });
-  }
-}
+import { withCacheAndDataDirs } from "../testing/temp_dirs.ts";
 
 Deno.test("auto dataset: a named dataset passes through untouched", async () => {
   for (const name of ["synthetic", "cifar10-jpeg", "my-folder"]) {
@@ -22,7 +12,7 @@ Deno.test("auto dataset: a named dataset passes through untouched", async () => 
 });
 
 Deno.test("auto dataset: nothing local -> synthetic, saying what was looked for", async () => {
-  await withDirs(async (cache, data) => {
+  await withCacheAndDataDirs(async (cache, data) => {
     const got = await resolveDatasetName("auto", { cacheDir: cache, dataDir: data });
     assert.equal(got.name, "synthetic");
     for (const n of AUTO_DATASET_ORDER) assert.ok(got.reason.includes(n), got.reason);
@@ -31,7 +21,7 @@ Deno.test("auto dataset: nothing local -> synthetic, saying what was looked for"
 });
 
 Deno.test("auto dataset: source files in the data folder pick the best present dataset", async () => {
-  await withDirs(async (cache, data) => {
+  await withCacheAndDataDirs(async (cache, data) => {
     // Present every candidate's files from the worst to the best: each step must pick the best.
     for (const name of [...AUTO_DATASET_ORDER].reverse()) {
       const files = manifestEntry(name)!.files!.filter((f) => !f.optional);
@@ -48,7 +38,7 @@ Deno.test("auto dataset: source files in the data folder pick the best present d
 });
 
 Deno.test("auto dataset: an imported (cached) dataset counts without its source files", async () => {
-  await withDirs(async (cache, data) => {
+  await withCacheAndDataDirs(async (cache, data) => {
     const ds = generateSynthetic({ trainSize: 10, testSize: 10 });
     await writeDatasetCache({ ...ds, name: "svhn", synthetic: false }, cache);
     const got = await resolveDatasetName("auto", { cacheDir: cache, dataDir: data });

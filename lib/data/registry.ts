@@ -227,7 +227,13 @@ export async function downloadDataset(
   return paths;
 }
 
-async function localSources(
+/**
+ * The source files of `entry` in the data folder `dir`, when every
+ * non-optional file of the entry is there (the ones an import reads: the
+ * first, or both `.mat` files of SVHN); `null` when `dir` is unset or a file
+ * is missing.
+ */
+export async function localSources(
   entry: ManifestEntry,
   dir: string | undefined,
 ): Promise<string[] | null> {

@@ -3,17 +3,7 @@ import { importDataset, knownDatasetNames, loadDataset } from "./registry.ts";
 import { gzipBytes, writeTar } from "./tar_write.ts";
 import { requireManifestEntry } from "./manifest.ts";
 import { Rng } from "../rng.ts";
-
-async function withTempDirs(fn: (cache: string, data: string) => Promise<void>): Promise<void> {
-  const cache = await Deno.makeTempDir();
-  const data = await Deno.makeTempDir();
-  try {
-    await fn(cache, data);
-  } finally {
-    await Deno.remove(cache, { recursive: true });
-    await Deno.remove(data, { recursive: true });
-  }
-}
+import { withCacheAndDataDirs } from "../testing/temp_dirs.ts";
 
 function cifarBatch(rng: Rng, n: number): Uint8Array {
   const b = new Uint8Array(n * 3073).map(() => rng.int(256));
@@ -33,7 +23,7 @@ Deno.test("loadDataset: synthetic is generated with the requested sizes and seed
 });
 
 Deno.test("loadDataset: unknown names and missing sources say what is known and how to import", async () => {
-  await withTempDirs(async (cache, data) => {
+  await withCacheAndDataDirs(async (cache, data) => {
     await assert.rejects(
       () => loadDataset("nosuch", { cacheDir: cache }),
       /unknown dataset "nosuch"; known: .*cifar10.*svhn.*deno task data import nosuch <path>/,
@@ -50,7 +40,7 @@ Deno.test("loadDataset: unknown names and missing sources say what is known and 
 });
 
 Deno.test("importDataset: CIFAR binary under a new name, cached, listed, reloaded, subsampled", async () => {
-  await withTempDirs(async (cache, data) => {
+  await withCacheAndDataDirs(async (cache, data) => {
     const rng = new Rng(100);
     const entries = [1, 2, 3, 4, 5].map((i) => ({
       name: `cifar-10-batches-bin/data_batch_${i}.bin`,
@@ -84,7 +74,7 @@ Deno.test("importDataset: SVHN-format samples (KIT_DATA_DIR) import as an svhn-m
     );
     return;
   }
-  await withTempDirs(async (cache) => {
+  await withCacheAndDataDirs(async (cache) => {
     const ds = await importDataset("svhn-sample", [
       `${dir}/svhn-format-sample_32x32.mat`,
       `${dir}/svhn-format-sample-uncompressed_32x32.mat`,
@@ -103,7 +93,7 @@ Deno.test("loadDataset: cifar10-jpeg from KIT_DATA_DIR = 50,000 / 10,000 in offi
     );
     return;
   }
-  await withTempDirs(async (cache) => {
+  await withCacheAndDataDirs(async (cache) => {
     const t0 = performance.now();
     const ds = await loadDataset("cifar10-jpeg", { cacheDir: cache, dataDir: dir });
     const t1 = performance.now();
