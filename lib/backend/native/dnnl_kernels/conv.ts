@@ -48,6 +48,42 @@ function geometry(info: tf.backend_util.Conv2DInfo): Geometry {
   };
 }
 
+/** True for a 1x1, undilated, unpadded convolution with a stride above 1. */
+function isStrided1x1(info: tf.backend_util.Conv2DInfo): boolean {
+  const p = info.padInfo;
+  return info.filterHeight === 1 && info.filterWidth === 1 &&
+    info.dilationHeight === 1 && info.dilationWidth === 1 &&
+    (info.strideHeight > 1 || info.strideWidth > 1) &&
+    p.top === 0 && p.bottom === 0 && p.left === 0 && p.right === 0;
+}
+
+/** The pixels a strided 1x1 conv reads: NHWC `[N, outH, outW, C]` from `[N, H, W, C]`. */
+function subsample(
+  backend: NativeBackend,
+  x: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+): Float32Array {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } =
+    info;
+  const out = backend.allocF32(n * oh * ow * c);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        const from = ((b * h + i * info.strideHeight) * w + j * info.strideWidth) * c;
+        out.set(x.subarray(from, from + c), o);
+        o += c;
+      }
+    }
+  }
+  return out;
+}
+
+/** `g` on its already-subsampled input: source = output size, stride 1. */
+function unitStride(g: Geometry): Geometry {
+  return { ...g, src: [g.src[0], g.src[1], g.dst[2], g.dst[3]], strides: [1, 1] };
+}
+
 function geometryKey(g: Geometry): string {
   return cacheKey(g.src, g.weights, g.dst, g.strides, g.padL, g.padR);
 }
@@ -340,14 +376,21 @@ export function convKernels(rt: DnnlRuntime): NativeKernelSpec[] {
         if (!isNhwc(attrs.dataFormat) || !allFloat(x, dy)) return null;
         const filterShape = attrs.filterShape as [number, number, number, number];
         const info = nhwcConv2DInfo(x.shape, filterShape, attrs);
-        const plan = plans.backward(geometry(info), "weights");
+        // oneDNN 2.6's 1x1 strided weight gradient writes out of bounds for channel counts that
+        // are not multiples of 8 (wrong values, heap corruption; lib/backend/native/conv_test.ts):
+        // a 1x1 conv of stride s equals a stride-1 conv of the input sampled every s pixels.
+        const sampled = isStrided1x1(info) ? subsample(backend, backend.values(x), info) : null;
+        const g = sampled ? unitStride(geometry(info)) : geometry(info);
+        const src = sampled ?? backend.values(x);
+        const plan = plans.backward(g, "weights");
         const dw = backend.allocF32(sizeOf(filterShape));
         if (plan.weights === null) {
-          plan.exec.run([backend.values(x), backend.values(dy), dw]);
+          plan.exec.run([src, backend.values(dy), dw]);
         } else {
-          plan.exec.run([backend.values(x), backend.values(dy), plan.weights.buffer]);
+          plan.exec.run([src, backend.values(dy), plan.weights.buffer]);
           plan.weights.exec.run([plan.weights.buffer, dw]);
         }
+        if (sampled) backend.releaseF32(sampled);
         return backend.output(dw, [...filterShape]);
       },
     },
