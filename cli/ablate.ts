@@ -6,17 +6,33 @@
  * deno task ablate --list
  * deno task ablate simclr-temperature --profile tiny --seeds 2
  * deno task ablate simclr-temperature --profile quick --dry-run
+ * deno task ablate simclr-temperature --profile paper --executor slurm --gres gpu:1 --wait
+ * deno task ablate simclr-temperature --profile paper --status
  * ```
  *
  * Reruns train only missing or changed runs; a killed ablation resumes; two
- * invocations at once share the work. Logs go to stderr; stdout ends with
- * the summary table and the paths written.
+ * invocations at once share the work. With `--executor slurm` the missing or
+ * failed runs go to Slurm as one job array (one task per run, each task this
+ * same command with `--run <id>`); `--wait` then gathers the same tables as a
+ * local run. Logs go to stderr; stdout ends with the summary table and the
+ * paths written.
  *
  * @module
  */
 import { BACKEND_NAMES } from "../lib/backend/select.ts";
 import { getAblation, listAblations } from "../lib/ablation/ablations.ts";
-import { runAblation } from "../lib/ablation/runner.ts";
+import { type AblationOptions, resolveOutDir, runAblation } from "../lib/ablation/runner.ts";
+import type { AblationSpec } from "../lib/ablation/spec.ts";
+import { checkTime, type SlurmOptions } from "../lib/ablation/slurm.ts";
+import { submitAblation } from "../lib/ablation/slurm_submit.ts";
+import { runSlurmTask } from "../lib/ablation/slurm_task.ts";
+import {
+  type AblationStatus,
+  ablationStatus,
+  formatStatus,
+  progressBar,
+  waitForAblation,
+} from "../lib/ablation/status.ts";
 import { PROFILE_NAMES } from "../lib/ablation/spec.ts";
 import { formatSummaryTable } from "../lib/ablation/summary.ts";
 import { shellQuote, writeCommandRecord } from "../lib/ablation/command_record.ts";
@@ -24,10 +40,12 @@ import { codeVersion } from "../lib/train/run_record.ts";
 import {
   backendFlag,
   choiceFlag,
+  numberFlag,
   parseCommandLine,
   positiveIntegerFlag,
   UsageError,
 } from "./args.ts";
+import { resolve } from "node:path";
 import { runMain } from "./run_main.ts";
 import { stopOnSignals } from "./stop_signals.ts";
 
@@ -47,7 +65,22 @@ Usage: deno task ablate <name> [options]
   --threads <n>        CPU threads for the backend
   --data-dir <dir>     where local dataset archives live (or env KIT_DATA_DIR)
   --quiet              only the runner's lines on stderr, not each run's training log
+  --status             which runs are done, running, pending, failed (run records, squeue, sacct)
+  --wait               wait (with a progress bar) until no run is pending or running, then
+                       write the tables; with --executor slurm: after submitting
+  --poll <s>           seconds between looks while waiting (default 10)
   --help               this text
+
+Slurm (one job array per ablation, one task per missing or failed run; rerun to resubmit):
+  --executor <e>       local (default: train here) | slurm (sbatch --array from a login node)
+  --partition <p>      Slurm partition (default: the cluster's default)
+  --gres <g>           generic resources per task, e.g. gpu:1
+  --time <t>           time limit per task, HH:MM:SS or D-HH:MM:SS (SIGTERM 120 s before:
+                       the run checkpoints; resubmit to resume)
+  --cpus <n>           CPUs per task (default 1)
+  --sbatch-arg <a>     extra sbatch flag, repeatable, e.g. --sbatch-arg=--mem=16G
+  --max-parallel <n>   at most n tasks at once (--array=...%n)
+  --run <id>           train only this run (what each array task runs; ids: --dry-run)
 
 Writes runs.csv/.parquet, summary.csv/.parquet (mean, std, 95% CI per arm and metric),
 comparisons.csv/.parquet (each arm against the baseline), figures/*.json (export with deno task figures) and COMMAND.md.
@@ -69,6 +102,17 @@ async function main(args: string[]): Promise<number> {
       threads: { type: "string" },
       "data-dir": { type: "string" },
       quiet: { type: "boolean" },
+      status: { type: "boolean" },
+      wait: { type: "boolean" },
+      poll: { type: "string" },
+      executor: { type: "string" },
+      partition: { type: "string" },
+      gres: { type: "string" },
+      time: { type: "string" },
+      cpus: { type: "string" },
+      "sbatch-arg": { type: "string", multiple: true },
+      "max-parallel": { type: "string" },
+      run: { type: "string" },
     },
     allowPositionals: true,
   }, HELP);
@@ -96,20 +140,106 @@ async function main(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const executor = choiceFlag("executor", values.executor, ["local", "slurm"] as const) ??
+    "local";
+  const slurmFlags = ["partition", "gres", "time", "cpus", "sbatch-arg", "max-parallel"] as const;
+  const misplaced = slurmFlags.filter((f) => values[f] !== undefined);
+  if (executor !== "slurm" && misplaced.length > 0) {
+    throw new UsageError(`--${misplaced[0]} needs --executor slurm`);
+  }
+  const pollSeconds = numberFlag("poll", values.poll) ?? 10;
+  if (!(pollSeconds > 0)) throw new UsageError(`--poll expects seconds > 0, got ${values.poll}`);
   const stop = stopOnSignals();
   const started = new Date();
-  const outcome = await runAblation(spec, {
+  const runOpts: AblationOptions = {
     profile,
     dataset: values.dataset,
     seeds,
     outDir: values.out,
-    dryRun: values["dry-run"] ?? false,
     backend,
     threads,
     dataDir: values["data-dir"],
     runLog: values.quiet ? () => {} : undefined,
     progress: values.quiet ? () => {} : undefined,
     shouldStop: stop.requested,
+  };
+  if (values.run !== undefined) {
+    const one = await runSlurmTask(spec, values.run, runOpts);
+    console.log(`${one.run.id}: ${one.how} (${one.run.runDir})`);
+    return 0;
+  }
+  if (values.status) {
+    const st = await ablationStatus(spec, runOpts);
+    printStatus(spec, profile, st);
+    return 0;
+  }
+  if (executor === "slurm") {
+    const slurm: SlurmOptions = {
+      partition: values.partition,
+      gres: values.gres,
+      time: values.time === undefined ? undefined : usage(() => checkTime(values.time!)),
+      cpus: positiveIntegerFlag("cpus", values.cpus),
+      sbatchArgs: values["sbatch-arg"],
+      maxParallel: positiveIntegerFlag("max-parallel", values["max-parallel"]),
+    };
+    const sub = await submitAblation(spec, runOpts, slurm, {
+      args: taskArgs(spec, runOpts, values.quiet ?? false),
+      submitCommand: ["deno", "task", "ablate", ...args].map(shellQuote).join(" "),
+      dryRun: values["dry-run"],
+    });
+    const c = sub.status.counts;
+    const name = spec.name;
+    const again = ["deno", "task", "ablate", ...args.filter((a) => a !== "--wait")]
+      .map(shellQuote).join(" ");
+    if (sub.jobId) {
+      console.log(
+        `submitted ${sub.submitted.length} run(s) of ${name} as Slurm job array ${sub.jobId} ` +
+          `(tasks ${sub.indices.join(",")}; ${c.done} already done)`,
+      );
+      console.log(`  script: ${sub.script}`);
+      console.log(`  logs:   ${resolve(resolveOutDir(spec, runOpts), "slurm", "logs")}/`);
+      console.log(`  watch:  squeue -j ${sub.jobId}`);
+      console.log(`          ${again} --status`);
+      console.log(`  gather: ${again} --wait   (blocks, then writes the tables)`);
+    } else if (values["dry-run"]) {
+      console.log(
+        `${name}: would submit ${sub.submitted.length} run(s) (tasks ${sub.indices.join(",")}); ` +
+          `script ${sub.script ?? "(none: nothing to submit)"}`,
+      );
+      return 0;
+    } else {
+      console.log(
+        `${name}: nothing to submit (${progressBar(c)})` +
+          (sub.status.jobs.length > 0 ? `; Slurm jobs ${sub.status.jobs.join(", ")}` : ""),
+      );
+    }
+    // Without --wait, gather only when every run is already done.
+    if (!values.wait && c.done < sub.status.rows.length) return 0;
+  }
+  if (values.wait && !values["dry-run"]) {
+    const st = await waitForAblation(spec, runOpts, {
+      pollSeconds,
+      shouldStop: stop.requested,
+      onProgress: (bar) => console.error(`${new Date().toISOString().slice(11, 19)} ${bar}`),
+    });
+    if (stop.requested()) {
+      console.log("stopped waiting; submitted tasks keep running (see --status)");
+      return 130;
+    }
+    // Locally, what is left is trained below; from Slurm, it must be resubmitted.
+    if (executor === "slurm" && st.counts.done < st.rows.length) {
+      printStatus(spec, profile, st);
+      throw new Error(
+        `${st.rows.length - st.counts.done} of ${st.rows.length} runs are not done ` +
+          `(${st.counts.failed} failed, ${st.counts["not started"]} not started): rerun the ` +
+          `submit command to resubmit them (they resume from their checkpoints), or run ` +
+          `without --executor slurm to train them here`,
+      );
+    }
+  }
+  const outcome = await runAblation(spec, {
+    ...runOpts,
+    dryRun: values["dry-run"] ?? false,
   });
   if (values["dry-run"]) {
     const states = Object.values(outcome.states);
@@ -157,6 +287,35 @@ async function main(args: string[]): Promise<number> {
   console.log("written:");
   for (const f of [...files, commandPath]) console.log(`  ${f}`);
   return 0;
+}
+
+/** Runs `f`, turning a thrown error into a {@link UsageError} (bad flag values). */
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The flags an array task needs to rebuild the same plan (absolute paths: other nodes). */
+function taskArgs(spec: AblationSpec, opts: AblationOptions, quiet: boolean): string[] {
+  const a = ["--profile", opts.profile ?? "quick", "--out", resolve(resolveOutDir(spec, opts))];
+  if (opts.dataset) a.push("--dataset", opts.dataset);
+  if (opts.seeds !== undefined) a.push("--seeds", String(opts.seeds));
+  if (opts.backend) a.push("--backend", opts.backend);
+  if (opts.threads !== undefined) a.push("--threads", String(opts.threads));
+  if (opts.dataDir) a.push("--data-dir", resolve(opts.dataDir));
+  if (quiet) a.push("--quiet");
+  return a;
+}
+
+function printStatus(spec: AblationSpec, profile: string, st: AblationStatus): void {
+  console.log(
+    `${spec.title} (${spec.name}, profile ${profile}): ${st.rows.length} runs in ${st.outDir}`,
+  );
+  console.log(progressBar(st.counts));
+  console.log(formatStatus(st));
 }
 
 if (import.meta.main) {

@@ -47,7 +47,7 @@ Deno.test("ablate: two runners at once train each run exactly once and both writ
     assert.equal(lines.split("\n").length, 1, `${e.name} trained once (1 epoch line)`);
   }
   const summary = readTable(join(out, "summary.csv")).toRecords();
-  assert.equal(summary.length, 3 * 2);
+  assert.equal(summary.length, 3 * 4, "3 arms x (2 metrics + 2 random-init baselines)");
   assert.ok(summary.every((r) => Number(r.seeds) === 2 && r.dataset === "synthetic"));
   assert.equal(readTable(join(out, "runs.parquet")).height, 6);
   for (const p of [p1, p2]) {

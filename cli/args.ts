@@ -35,6 +35,7 @@ export function parseCommandLine<T extends ParseArgsConfig>(
   try {
     parsed = parseArgs({
       ...config,
+      args: config.args && joinNegativeValues(config.args, config.options ?? {}),
       options: { ...config.options, help: { type: "boolean", short: "h" } },
     });
   } catch (err) {
@@ -47,6 +48,34 @@ export function parseCommandLine<T extends ParseArgsConfig>(
   }
   delete values.help;
   return parsed as ReturnType<typeof parseArgs<T>>;
+}
+
+/**
+ * `--flag -1` as `--flag=-1` for string-valued flags: `parseArgs` would take
+ * a value that starts with a dash for a flag and refuse it as ambiguous, so a
+ * negative number would never reach the flag's own check (which names the
+ * allowed range).
+ */
+function joinNegativeValues(
+  args: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : undefined;
+    const next = args[i + 1];
+    if (
+      name !== undefined && options[name]?.type === "string" && next !== undefined &&
+      /^-(\d|\.\d|Infinity|NaN)/.test(next)
+    ) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 type NumberKind = "number" | "integer" | "positive integer";

@@ -100,3 +100,28 @@ Deno.test("parseCommandLine parses good flags, prints the usage on --help, ends 
     );
   }
 });
+
+Deno.test("parseCommandLine: a negative number after a value flag reaches the flag's own check", () => {
+  const config = {
+    options: { epochs: { type: "string" }, lr: { type: "string" }, quiet: { type: "boolean" } },
+    allowPositionals: true,
+  } as const;
+  const cli = parseCommandLine(
+    { ...config, args: ["--epochs", "-1", "--lr", "-.5", "--quiet"] },
+    "U",
+    () => {},
+  );
+  assert.ok(cli);
+  assert.equal(cli.values.epochs, "-1");
+  assert.equal(cli.values.lr, "-.5");
+  assert.equal(cli.values.quiet, true);
+  // A boolean flag takes no value: "-2" after it is still an unknown option.
+  assert.throws(
+    () => parseCommandLine({ ...config, args: ["--quiet", "-2"] }, "U", () => {}),
+    UsageError,
+  );
+  assert.throws(
+    () => positiveIntegerFlag("epochs", cli.values.epochs),
+    /--epochs expects a positive integer, got "-1"/,
+  );
+});

@@ -16,15 +16,16 @@ export interface TorchStepper {
 }
 
 /** Python interpreters tried, in order (env KIT_TORCH_PYTHON first). */
-function pythonCandidates(): string[] {
+export function pythonCandidates(): string[] {
   const env = Deno.env.get("KIT_TORCH_PYTHON");
   return [...(env ? [env] : []), "/usr/bin/python3", "python3"];
 }
 
-async function hasTorch(python: string): Promise<boolean> {
+/** True when `python` runs and can import every module of `modules` (default: torch). */
+export async function hasTorch(python: string, modules: string[] = ["torch"]): Promise<boolean> {
   try {
     const out = await new Deno.Command(python, {
-      args: ["-c", "import torch"],
+      args: ["-c", `import ${modules.join(", ")}`],
       stdout: "null",
       stderr: "null",
     }).output();

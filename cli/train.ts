@@ -44,12 +44,17 @@ Usage: deno task train --method <name> [options]
     Object.keys(RESNET_DEPTHS).join(", ")
   } (default resnet10)
   --width <n>              backbone base width (default 32)
+  --zero-init-residual     start each residual block's last batch-norm scale at 0 (Goyal et
+                           al.; the old default, for SGD at high lr) instead of 1
+  --crop-scale <lo,hi>     random-resized-crop area range (default 0.08,1)
   --neck <type>            gap | sam | gam | hsagm (default gap; sam/gam: hidden 128; hsagm:
                            MLP, GRU and output sized to the backbone's output channels)
   --temperature <x>        contrastive temperature (method option)
   --option key=value       any other method option (repeatable; JSON values allowed)
   --seed <n>               seed (default 0)
-  --linear-epochs <n>      linear-probe epochs (default 30)
+  --linear-c <x>           linear probe's inverse L2 strength C (default 1; scikit-learn's C)
+  --linear-max-iter <n>    linear probe's L-BFGS iteration cap (default 1000)
+  --no-random-init         skip the random-init baseline (kNN + probe on the untrained encoder)
   --eval-train-size <n>    train images used by kNN / linear probe (default: all used for training)
   --finetune-labels <n|p%> also fine-tune with a class-balanced label budget: n images
                            (4000 for CIFAR-10, 1000 for SVHN) or p% of each class (1%, 10%)
@@ -86,7 +91,11 @@ async function main(args: string[]): Promise<number> {
       temperature: { type: "string" },
       option: { type: "string", multiple: true },
       seed: { type: "string" },
-      "linear-epochs": { type: "string" },
+      "linear-c": { type: "string" },
+      "linear-max-iter": { type: "string" },
+      "no-random-init": { type: "boolean" },
+      "zero-init-residual": { type: "boolean" },
+      "crop-scale": { type: "string" },
       "eval-train-size": { type: "string" },
       "finetune-labels": { type: "string" },
       "finetune-epochs": { type: "string" },
@@ -150,6 +159,19 @@ async function main(args: string[]): Promise<number> {
     cfg.encoder.backbone = { ...cfg.encoder.backbone, blocks };
   }
   const width = integerFlag("width", values.width);
+  if (values["zero-init-residual"]) {
+    cfg.encoder.backbone = { ...cfg.encoder.backbone, zeroInitResidual: true };
+  }
+  if (values["crop-scale"] !== undefined) {
+    const parts = values["crop-scale"].split(",").map((v) => numberFlag("crop-scale", v.trim()));
+    if (parts.length !== 2 || !(parts[0] > 0 && parts[0] <= parts[1] && parts[1] <= 1)) {
+      throw new UsageError(
+        `--crop-scale expects "lo,hi" with 0 < lo <= hi <= 1, got "${values["crop-scale"]}"; ` +
+          "e.g. --crop-scale 0.2,1",
+      );
+    }
+    cfg.views = { ...cfg.views, cropScale: [parts[0], parts[1]] };
+  }
   if (width !== undefined) cfg.encoder.backbone = { ...cfg.encoder.backbone, width };
   if (values.neck !== undefined) {
     const blocks = cfg.encoder.backbone.blocks as number[];
@@ -191,8 +213,10 @@ async function main(args: string[]): Promise<number> {
     } catch { /* keep as string */ }
     cfg.methodOptions[kv.slice(0, eq)] = parsed;
   }
-  cfg.eval.linearEpochs = integerFlag("linear-epochs", values["linear-epochs"]) ??
-    cfg.eval.linearEpochs;
+  cfg.eval.linearC = numberFlag("linear-c", values["linear-c"]) ?? cfg.eval.linearC;
+  cfg.eval.linearMaxIter = integerFlag("linear-max-iter", values["linear-max-iter"]) ??
+    cfg.eval.linearMaxIter;
+  if (values["no-random-init"]) cfg.eval.randomInitBaseline = false;
   cfg.eval.trainSize = integerFlag("eval-train-size", values["eval-train-size"]) ??
     cfg.eval.trainSize;
   const budget = values["finetune-labels"];

@@ -43,17 +43,25 @@ Deno.test("train ends with one JSON line holding the contract fields (auto -> sy
     "--batch-size=16",
     "--arch=resnet6",
     "--width=4",
-    "--linear-epochs=2",
+    "--linear-max-iter=20",
     `--out=${out}`,
   ], { KIT_DATA_DIR: empty, KIT_CACHE_DIR: empty });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /dataset auto -> synthetic \(none of cifar10-jpeg/);
   const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-  for (const k of ["linearTop1", "knnTop1", "backend", "seconds"]) {
+  for (const k of ["linearTop1", "knnTop1", "randomInitLinearTop1", "backend", "seconds"]) {
     assert.ok(k in last, `missing ${k}`);
   }
+  const cfg = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  assert.equal(cfg.encoder.backbone.zeroInitResidual, false, "residual scales start at 1");
   assert.equal(last.backend, "wasm");
   assert.equal(last.synthetic, true);
   await Deno.remove(out, { recursive: true });
   await Deno.remove(empty, { recursive: true });
+});
+
+Deno.test("train refuses a malformed --crop-scale before doing anything", async () => {
+  const r = await train(["--crop-scale=0.5,0.2"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--crop-scale expects "lo,hi" with 0 < lo <= hi <= 1/);
 });

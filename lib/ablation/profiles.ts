@@ -30,7 +30,7 @@ export const tinyProfile: ProfileFn = (input, dataset) => {
   cfg.data = { dataset: dataset ?? "synthetic", trainSize: 64, testSize: 40 };
   cfg.encoder.head = { type: "projection", hidden: 16, out: 8 };
   cfg.optim = { ...cfg.optim, batchSize: 16, epochs: 1, warmupEpochs: 0 };
-  cfg.eval = { ...cfg.eval, knnK: 20, linearEpochs: 3, trainSize: undefined };
+  cfg.eval = { ...cfg.eval, knnK: 20, linearMaxIter: 100, trainSize: undefined };
   cfg.eval.finetuneLabels = undefined;
   return cfg;
 };
@@ -54,7 +54,7 @@ export const quickProfile: ProfileFn = (input, dataset) => {
   cfg.data = { dataset: dataset ?? "cifar10-jpeg", trainSize: 5000, testSize: 1000 };
   cfg.encoder.head = { type: "projection", hidden: 256, out: 128 };
   cfg.optim = { ...cfg.optim, batchSize: 128, epochs: 3, warmupEpochs: 1 };
-  cfg.eval = { ...cfg.eval, knnK: 200, linearEpochs: 30, trainSize: undefined };
+  cfg.eval = { ...cfg.eval, knnK: 200, trainSize: undefined };
   cfg.eval.finetuneLabels = undefined;
   return cfg;
 };
@@ -73,7 +73,7 @@ export interface PaperProfileOptions {
  * `paper`: S-MAG section 4.1: full dataset, ResNet-18 of width 64, projection
  * 2-layer MLP to 256, AdamW lr 5e-4 x batch/256, weight decay 0.05, 10 warm-up
  * epochs then cosine, 500 epochs (SVHN 300), batch 1024; kNN k 200 and a
- * 100-epoch linear probe. Meant for a GPU.
+ * converged L-BFGS linear probe. Meant for a GPU.
  */
 export function paperProfile(opts: PaperProfileOptions = {}): ProfileFn {
   return (input, dataset) => {
@@ -92,7 +92,7 @@ export function paperProfile(opts: PaperProfileOptions = {}): ProfileFn {
       warmupEpochs: Math.min(10, epochs),
       minLrRatio: 0,
     };
-    cfg.eval = { ...cfg.eval, knnK: 200, knnTemperature: 0.1, linearEpochs: 100 };
+    cfg.eval = { ...cfg.eval, knnK: 200, knnTemperature: 0.1 };
     return cfg;
   };
 }

@@ -6,6 +6,23 @@
  */
 import type { ExperimentResult } from "../experiment/run.ts";
 
+/**
+ * The random-init baseline of a run (kNN and linear probe on the untrained encoder), reported
+ * beside every ablation's own metrics so a reader sees the gain from self-supervision.
+ */
+export const RANDOM_INIT_METRICS: readonly string[] = ["randomInitLinearTop1", "randomInitKnnTop1"];
+
+/**
+ * Metrics summarised per arm: the ablation's own, then the random-init baseline metrics that
+ * every row has.
+ */
+export function summaryMetrics(metrics: readonly string[], rows: readonly AblationRow[]): string[] {
+  const extra = RANDOM_INIT_METRICS.filter((m) =>
+    !metrics.includes(m) && rows.length > 0 && rows.every((r) => typeof r.metrics[m] === "number")
+  );
+  return [...metrics, ...extra];
+}
+
 /** Result fields that are reported as metrics in the runs table when present. */
 export const STANDARD_METRICS: readonly string[] = [
   "linearTop1",
@@ -15,6 +32,7 @@ export const STANDARD_METRICS: readonly string[] = [
   "finetuneTop1",
   "finetuneTop5",
   "finalLoss",
+  ...RANDOM_INIT_METRICS,
 ];
 
 /** One finished run. Accuracies are percentages (as in `ExperimentResult`). */

@@ -20,6 +20,8 @@
  * lock of a dead runner is taken over, and a run locked by a live runner is
  * waited for, so two runners on one ablation train each run once and both
  * end with complete tables (written atomically, last writer wins).
+ * `runOneRun` trains a single run of the plan the same way (what each Slurm
+ * array task runs; see slurm.ts).
  *
  * @module
  */
@@ -31,10 +33,10 @@ import { loadDataset } from "../data/registry.ts";
 import { type ExperimentResult, runExperiment } from "../experiment/run.ts";
 import { readJsonIfExists, writeJsonAtomic } from "../train/run_record.ts";
 import { type AblationSpec, applyPatch, PROFILE_NAMES, type ProfileName } from "./spec.ts";
-import { type AblationRow, rowFromResult } from "./row.ts";
+import { type AblationRow, rowFromResult, type RunIdentity, summaryMetrics } from "./row.ts";
 import { summarize, type SummaryRow } from "./summary.ts";
 import { type ArmComparison, compareArms } from "./compare.ts";
-import { describeOwner, tryAcquireRunLock } from "./run_lock.ts";
+import { describeOwner, type LockOwner, tryAcquireRunLock } from "./run_lock.ts";
 import {
   comparisonsFrame,
   runsFrame,
@@ -72,6 +74,12 @@ export interface AblationOptions {
   pollMs?: number;
   /** Confidence level of intervals (default 0.95). */
   level?: number;
+  /**
+   * Asked about a lock that run_lock.ts judges live (e.g. one from another
+   * host): true says its holder is gone (a Slurm task that ended), so the
+   * lock is removed and taken. Default: no extra rule.
+   */
+  isLockStale?: (run: PlannedRun, holder: LockOwner | undefined) => Promise<boolean>;
 }
 
 /** One run of the plan. */
@@ -138,6 +146,11 @@ function resolveOptions(spec: AblationSpec, opts: AblationOptions) {
     throw new Error(`seeds must be a positive integer (--seeds), got ${seeds}`);
   }
   return { profile, seeds, outDir: opts.outDir ?? join("results", spec.name) };
+}
+
+/** The output folder of an ablation under these options (default `results/<name>`). */
+export function resolveOutDir(spec: AblationSpec, opts: AblationOptions = {}): string {
+  return resolveOptions(spec, opts).outDir;
 }
 
 /** The config of one arm and seed under a profile (see spec.ts for the order of steps). */
@@ -212,63 +225,19 @@ export async function runState(run: PlannedRun): Promise<RunState> {
   }
 }
 
-const where = (run: PlannedRun) =>
-  `arm ${run.armIndex}/${run.armCount} (${run.arm}) seed ${run.seedIndex}/${run.seedCount}`;
-
-/** Runs (or resumes, or reads back) every run of the ablation, then writes tables and figures. */
-export async function runAblation(
+/** Trains (or resumes, or reads back) `runs`, filling `rowsById` and the outcome's id lists. */
+async function trainRuns(
   spec: AblationSpec,
-  opts: AblationOptions = {},
-): Promise<AblationOutcome> {
-  const started = performance.now();
-  const { profile, outDir } = resolveOptions(spec, opts);
+  runs: readonly PlannedRun[],
+  opts: AblationOptions,
+  outcome: AblationOutcome,
+  rowsById: Map<string, AblationRow>,
+  identity: (run: PlannedRun) => RunIdentity,
+): Promise<void> {
   const log = opts.log ?? ((l: string) => console.error(l));
   const runLog = opts.runLog ?? log;
   const pollMs = opts.pollMs ?? 2000;
-  const runs = await planAblation(spec, opts);
-  const outcome: AblationOutcome = {
-    ablation: spec.name,
-    profile,
-    outDir,
-    runs,
-    rows: [],
-    summary: [],
-    comparisons: [],
-    trained: [],
-    cached: [],
-    byOthers: [],
-    states: {},
-    figures: [],
-    seconds: 0,
-  };
-  const identity = (run: PlannedRun) => ({
-    ablation: spec.name,
-    profile,
-    arm: run.arm,
-    armLabel: run.armLabel,
-    seed: run.seed,
-    runDir: run.runDir,
-  });
-  const rowsById = new Map<string, AblationRow>();
-
-  if (opts.dryRun) {
-    for (const run of runs) {
-      const state = await runState(run);
-      outcome.states[run.id] = state;
-      const what = state === "finished"
-        ? "finished (cached)"
-        : state === "resumable"
-        ? "would resume from its checkpoint"
-        : "would run";
-      log(`${where(run)}: ${what}: ${run.runDir}`);
-      const r = await finishedResult(run);
-      if (r) rowsById.set(run.id, rowFromResult(identity(run), r, spec.metrics));
-    }
-    outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
-    outcome.seconds = (performance.now() - started) / 1000;
-    return outcome;
-  }
-
+  const total = outcome.runs.length;
   const datasets = new Map<string, Promise<ImageDataset>>();
   const datasetFor = (cfg: ExperimentConfig) => {
     const key = JSON.stringify([cfg.data.dataset, cfg.data.trainSize, cfg.data.testSize]);
@@ -293,7 +262,7 @@ export async function runAblation(
     const stillPending: PlannedRun[] = [];
     let progressed = false;
     for (const run of pending) {
-      if (opts.shouldStop?.()) throw new AblationStoppedError(rowsById.size, runs.length);
+      if (opts.shouldStop?.()) throw new AblationStoppedError(rowsById.size, total);
       const done = await finishedResult(run);
       if (done) {
         rowsById.set(run.id, rowFromResult(identity(run), done, spec.metrics));
@@ -302,7 +271,12 @@ export async function runAblation(
         progressed = true;
         continue;
       }
-      const attempt = await tryAcquireRunLock(run.lockPath);
+      let attempt = await tryAcquireRunLock(run.lockPath);
+      if (!attempt.acquired && opts.isLockStale && await opts.isLockStale(run, attempt.holder)) {
+        log(`${where(run)}: the lock of ${describeOwner(attempt.holder)} is stale; taking it over`);
+        await Deno.remove(run.lockPath).catch(() => {});
+        attempt = await tryAcquireRunLock(run.lockPath);
+      }
       if (!attempt.acquired) {
         if (!announcedWait.has(run.id)) {
           log(`${where(run)}: held by ${describeOwner(attempt.holder)}; coming back to it later`);
@@ -325,7 +299,7 @@ export async function runAblation(
           const state = await runState(run);
           log(
             `${where(run)}: ${state === "resumable" ? "resuming" : "training"} ${run.id} ` +
-              `(${rowsById.size}/${runs.length} done)`,
+              `(${rowsById.size}/${total} done)`,
           );
           try {
             result = await runExperiment(run.config, {
@@ -359,10 +333,123 @@ export async function runAblation(
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
+}
+
+function where(run: PlannedRun): string {
+  return `arm ${run.armIndex}/${run.armCount} (${run.arm}) seed ${run.seedIndex}/${run.seedCount}`;
+}
+
+function emptyOutcome(
+  spec: AblationSpec,
+  profile: ProfileName,
+  outDir: string,
+  runs: PlannedRun[],
+): AblationOutcome {
+  return {
+    ablation: spec.name,
+    profile,
+    outDir,
+    runs,
+    rows: [],
+    summary: [],
+    comparisons: [],
+    trained: [],
+    cached: [],
+    byOthers: [],
+    states: {},
+    figures: [],
+    seconds: 0,
+  };
+}
+
+function identityOf(spec: AblationSpec, profile: ProfileName): (run: PlannedRun) => RunIdentity {
+  return (run) => ({
+    ablation: spec.name,
+    profile,
+    arm: run.arm,
+    armLabel: run.armLabel,
+    seed: run.seed,
+    runDir: run.runDir,
+  });
+}
+
+/** What {@link runOneRun} did. */
+export interface OneRunOutcome {
+  run: PlannedRun;
+  /** trained (or resumed) here, cached (finished before), or finished by another runner. */
+  how: "trained" | "cached" | "byOther";
+  row: AblationRow;
+}
+
+/**
+ * Trains exactly one run of the ablation (its id `<arm>-s<seed>-<hash>`, as
+ * in `plan.json`), through the same lock, checkpoint and resume as
+ * {@link runAblation}; writes no tables. This is what one Slurm array task
+ * runs. Throws naming the plan's ids when `runId` is not in the plan (the
+ * ablation or its options changed since the job was submitted).
+ */
+export async function runOneRun(
+  spec: AblationSpec,
+  runId: string,
+  opts: AblationOptions = {},
+): Promise<OneRunOutcome> {
+  const { profile, outDir } = resolveOptions(spec, opts);
+  const runs = await planAblation(spec, opts);
+  const run = runs.find((r) => r.id === runId);
+  if (!run) {
+    throw new Error(
+      `run "${runId}" is not in the plan of ablation "${spec.name}" (profile ${profile}, ` +
+        `${runs.length} runs: ${runs.map((r) => r.id).join(", ")}); the ablation, its profile ` +
+        `or the code changed since this job was submitted: submit again`,
+    );
+  }
+  const outcome = emptyOutcome(spec, profile, outDir, runs);
+  const rowsById = new Map<string, AblationRow>();
+  await trainRuns(spec, [run], opts, outcome, rowsById, identityOf(spec, profile));
+  const how = outcome.trained.length > 0
+    ? "trained"
+    : outcome.cached.length > 0
+    ? "cached"
+    : "byOther";
+  return { run, how, row: rowsById.get(run.id)! };
+}
+
+/** Runs (or resumes, or reads back) every run of the ablation, then writes tables and figures. */
+export async function runAblation(
+  spec: AblationSpec,
+  opts: AblationOptions = {},
+): Promise<AblationOutcome> {
+  const started = performance.now();
+  const { profile, outDir } = resolveOptions(spec, opts);
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const runs = await planAblation(spec, opts);
+  const outcome = emptyOutcome(spec, profile, outDir, runs);
+  const identity = identityOf(spec, profile);
+  const rowsById = new Map<string, AblationRow>();
+
+  if (opts.dryRun) {
+    for (const run of runs) {
+      const state = await runState(run);
+      outcome.states[run.id] = state;
+      const what = state === "finished"
+        ? "finished (cached)"
+        : state === "resumable"
+        ? "would resume from its checkpoint"
+        : "would run";
+      log(`${where(run)}: ${what}: ${run.runDir}`);
+      const r = await finishedResult(run);
+      if (r) rowsById.set(run.id, rowFromResult(identity(run), r, spec.metrics));
+    }
+    outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  }
+
+  await trainRuns(spec, runs, opts, outcome, rowsById, identity);
 
   outcome.rows = runs.map((r) => rowsById.get(r.id)!);
   const level = opts.level ?? 0.95;
-  outcome.summary = summarize(outcome.rows, spec.metrics, level);
+  outcome.summary = summarize(outcome.rows, summaryMetrics(spec.metrics, outcome.rows), level);
   const baseline = spec.baseline ?? spec.arms[0].name;
   for (const arm of spec.arms) {
     if (arm.name === baseline) continue;

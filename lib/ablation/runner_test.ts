@@ -57,8 +57,13 @@ Deno.test("runner: trains arms x seeds once, caches reruns, reruns only a change
     assert.equal(await metricLines(r.runDir), 1);
   }
   assert.ok(lines.some((l) => l.startsWith("arm 2/2 (b) seed 1/2: training")));
-  assert.equal(first.summary.length, 2 * 2);
-  assert.equal(readTable(join(out, "summary.csv")).height, 4);
+  // 2 arms x (2 declared metrics + the 2 random-init baseline metrics every run reports).
+  assert.equal(first.summary.length, 2 * 4);
+  assert.deepEqual(
+    [...new Set(first.summary.map((r) => r.metric))],
+    ["linearTop1", "knnTop1", "randomInitLinearTop1", "randomInitKnnTop1"],
+  );
+  assert.equal(readTable(join(out, "summary.csv")).height, 8);
   assert.equal(readTable(join(out, "runs.parquet")).height, 4);
   assert.equal(first.comparisons.length, 2); // b vs baseline a, on two metrics
 
@@ -86,7 +91,9 @@ Deno.test("runner: takes over a dead runner's lock and resumes a killed run from
   const stale = { pid: await deadPid(), host: Deno.hostname(), startedAt: "x", token: "dead" };
   await Deno.mkdir(join(out, "runs"), { recursive: true });
   await Deno.writeTextFile(a0.lockPath, JSON.stringify(stale));
-  // a1: killed after its first step: checkpoint, no result, and its lock left behind.
+  // a1: killed after its first step: checkpoint, no result, and its lock left behind. The
+  // trainer polls once before the first step (a stop then ends before training) and after each.
+  let polls = 0;
   await assert.rejects(
     runExperiment(a1.config, {
       outDir: a1.runDir,
@@ -94,7 +101,7 @@ Deno.test("runner: takes over a dead runner's lock and resumes a killed run from
       threads: 1,
       log: () => {},
       progress: () => {},
-      shouldStop: () => true,
+      shouldStop: () => ++polls > 1,
     }),
     /interrupted/,
   );

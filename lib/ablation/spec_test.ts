@@ -10,7 +10,7 @@ const leafPaths: [keyof ExperimentConfig, string][] = [
   ["optim", "epochs"],
   ["optim", "baseLr"],
   ["eval", "knnK"],
-  ["eval", "linearEpochs"],
+  ["eval", "linearMaxIter"],
   ["data", "trainSize"],
 ];
 

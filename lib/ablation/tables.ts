@@ -29,6 +29,7 @@
  */
 import pl from "nodejs-polars";
 import { dirname, join, relative } from "node:path";
+import { syncDir, syncFile } from "../train/run_record.ts";
 import type { AblationRow } from "./row.ts";
 import { STANDARD_METRICS } from "./row.ts";
 import type { SummaryRow } from "./summary.ts";
@@ -132,7 +133,9 @@ export async function writeFrameAtomic(df: DataFrame, path: string): Promise<voi
     if (path.endsWith(".csv")) df.writeCSV(tmp);
     else if (path.endsWith(".parquet")) df.writeParquet(tmp);
     else throw new Error(`cannot write ${path}: use a .csv or .parquet file name`);
+    await syncFile(tmp);
     await Deno.rename(tmp, path);
+    await syncDir(dirname(path));
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;
@@ -177,5 +180,26 @@ export async function writeAblationTables(
     await writeFrameAtomic(tables.comparisons, paths.comparisonsCsv);
     await writeFrameAtomic(tables.comparisons, paths.comparisonsParquet);
   }
+  // New tables replace the ones a superseded marker was about.
+  await Deno.remove(join(dir, SUPERSEDED_FILE)).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
   return paths;
+}
+
+/**
+ * Name of the marker a results folder carries while its tables come from a setting the kit no
+ * longer uses (its first paragraph says why). {@link writeAblationTables} removes it.
+ */
+export const SUPERSEDED_FILE = "SUPERSEDED.md";
+
+/** The reason `<dir>/SUPERSEDED.md` gives (its first paragraph), or undefined when absent. */
+export async function supersededReason(dir: string): Promise<string | undefined> {
+  try {
+    const text = await Deno.readTextFile(join(dir, SUPERSEDED_FILE));
+    return text.replace(/^#.*\n+/, "").split(/\n\s*\n/)[0].replace(/\s+/g, " ").trim();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
 }

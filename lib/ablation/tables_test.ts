@@ -10,6 +10,8 @@ import {
   readTable,
   runsFrame,
   summaryFrame,
+  SUPERSEDED_FILE,
+  supersededReason,
   writeAblationTables,
 } from "./tables.ts";
 
@@ -126,6 +128,26 @@ Deno.test("runs table: run_dir is written relative to the tables' folder and rea
     assert.ok(csv.includes("runs/a-s0"), csv);
     const back = await readRunRows(dir);
     assert.deepEqual(back!.map((r) => r.runDir), rows.map((r) => r.runDir));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a superseded marker gives its reason until new tables replace the old ones", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal(await supersededReason(dir), undefined);
+    await Deno.writeTextFile(
+      join(dir, SUPERSEDED_FILE),
+      "# Superseded\n\nTrained with zero-initialised\nresidual scales.\n\nMore detail.\n",
+    );
+    assert.equal(await supersededReason(dir), "Trained with zero-initialised residual scales.");
+    const rows = randomRows(new Rng(3), [["a", 50]], [0, 1]);
+    await writeAblationTables(dir, {
+      runs: runsFrame(rows, ["linearTop1"]),
+      summary: summaryFrame(summarize(rows, ["linearTop1"])),
+    });
+    assert.equal(await supersededReason(dir), undefined, "new tables remove the marker");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -184,6 +184,7 @@ function hueStep(x: tf.Tensor4D, idx: number[], shifts: Float32Array): tf.Tensor
  */
 export function applyColorJitter(x: tf.Tensor4D, p: ColorJitterParams): tf.Tensor4D {
   const n = x.shape[0];
+  if (x.shape[3] === 1) return applyGrayJitter(x, p);
   checkRgb(x, "color_jitter");
   checkFlagCount(p.brightness, n, "color_jitter");
   const [wr, wg, wb] = LUMA_WEIGHTS;
@@ -234,7 +235,58 @@ export function applyColorJitter(x: tf.Tensor4D, p: ColorJitterParams): tf.Tenso
   return cur;
 }
 
-/** Samples and applies colour jitter. x: `[N,H,W,3]` float32 in [0,1]; returns same shape. */
+/**
+ * Brightness and contrast on 1-channel images, with the RGB semantics (a
+ * gray image is its own luma). Saturation and hue need colour: their factors
+ * must be identity (strength 0).
+ */
+function applyGrayJitter(x: tf.Tensor4D, p: ColorJitterParams): tf.Tensor4D {
+  const n = x.shape[0];
+  checkFlagCount(p.brightness, n, "color_jitter");
+  for (let i = 0; i < n; i++) {
+    if (p.saturation[i] !== 1 || p.hue[i] !== 0) {
+      throw new Error(
+        "color_jitter: saturation and hue need RGB images, got 1 channel; set their strengths " +
+          "to 0 for 1-channel images (simclrCifarRecipe does this from 1-channel stats)",
+      );
+    }
+  }
+  let cur = x.clone();
+  for (let step = 0; step < 4; step++) {
+    const factors = new Float32Array(n).fill(1);
+    const contrastWeight = new Float32Array(n);
+    let any = false;
+    let anyContrast = false;
+    for (let i = 0; i < n; i++) {
+      const op = p.order[4 * i + step];
+      if (op !== 0 && op !== 1) continue;
+      const f = op === 0 ? p.brightness[i] : p.contrast[i];
+      factors[i] = f;
+      any ||= f !== 1;
+      if (op === 1) {
+        contrastWeight[i] = 1 - f;
+        anyContrast ||= f !== 1;
+      }
+    }
+    if (!any) continue;
+    const prev = cur;
+    cur = tf.tidy(() => {
+      let y = tf.mul(prev, perImageScalars(factors));
+      if (anyContrast) {
+        const mean = tf.mean(prev, [1, 2, 3], true);
+        y = tf.add(y, tf.mul(mean, perImageScalars(contrastWeight)));
+      }
+      return tf.clipByValue(y, 0, 1) as tf.Tensor4D;
+    });
+    prev.dispose();
+  }
+  return cur;
+}
+
+/**
+ * Samples and applies colour jitter. x: `[N,H,W,3]` float32 in [0,1], or
+ * `[N,H,W,1]` with saturation and hue strengths 0; returns the same shape.
+ */
 export function randomColorJitter(
   x: tf.Tensor4D,
   rng: Rng,

@@ -174,3 +174,30 @@ Deno.test("randomColorJitter: SimCLR strengths keep values in [0,1] and are seed
   assert.notDeepEqual(ad, await c.data());
   tf.dispose([x, a, b, c]);
 });
+
+Deno.test("colour jitter on 1-channel images: brightness/contrast as on the gray RGB copy", async () => {
+  const rng = new Rng(77);
+  const gray = tf.randomUniform([12, 8, 8, 1], 0, 1, "float32", 3) as tf.Tensor4D;
+  const rgb = tf.tile(gray, [1, 1, 1, 3]) as tf.Tensor4D;
+  const opts: ColorJitterOptions = {
+    brightness: 0.4,
+    contrast: 0.4,
+    saturation: 0,
+    hue: 0,
+    prob: 0.8,
+    randomOrder: true,
+  };
+  const p = sampleColorJitter(rng, 12, opts);
+  const g = applyColorJitter(gray, p);
+  const c = applyColorJitter(rgb, p);
+  assert.deepEqual(g.shape, [12, 8, 8, 1]);
+  const gd = await g.data();
+  const cd = await c.data();
+  for (let i = 0; i < gd.length; i++) {
+    for (let k = 0; k < 3; k++) assert.ok(Math.abs(gd[i] - cd[3 * i + k]) < 1e-5, `pixel ${i}`);
+  }
+  assert.ok(gd.some((v, i) => Math.abs(v - (gray.dataSync())[i]) > 1e-3), "nothing changed");
+  const withHue = sampleColorJitter(new Rng(1), 12, { ...opts, hue: 0.1, prob: 1 });
+  assert.throws(() => applyColorJitter(gray, withHue), /saturation and hue need RGB images/);
+  tf.dispose([gray, rgb, g, c]);
+});

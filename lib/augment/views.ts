@@ -39,24 +39,30 @@ export interface ViewRecipe {
 }
 
 /**
- * The SimCLR / MoCo CIFAR-10 recipe: crop area (0.08, 1), ratio (3/4, 4/3),
+ * The SimCLR / MoCo CIFAR-10 recipe: crop area (0.08, 1) unless `opts.cropScale`, ratio (3/4, 4/3),
  * flip 0.5, jitter (0.4, 0.4, 0.4, 0.1) with p 0.8 in random order,
  * grayscale 0.2, no blur, CIFAR-10 normalisation (pass other `stats` for
- * other data).
+ * other data). For 1-channel data (`stats` with one mean) the steps that need
+ * colour are left out: jitter is brightness and contrast only (0.4, 0.4,
+ * p 0.8) and there is no grayscale step.
  */
-export function simclrCifarRecipe(stats: ChannelStats = CIFAR10_STATS): ViewRecipe {
+export function simclrCifarRecipe(
+  stats: ChannelStats = CIFAR10_STATS,
+  opts: { cropScale?: [number, number] } = {},
+): ViewRecipe {
+  const gray = stats.mean.length === 1;
   return {
-    crop: { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] },
+    crop: { scale: opts.cropScale ?? [0.08, 1], ratio: [3 / 4, 4 / 3] },
     flipProb: 0.5,
     colorJitter: {
       brightness: 0.4,
       contrast: 0.4,
-      saturation: 0.4,
-      hue: 0.1,
+      saturation: gray ? 0 : 0.4,
+      hue: gray ? 0 : 0.1,
       prob: 0.8,
       randomOrder: true,
     },
-    grayscaleProb: 0.2,
+    grayscaleProb: gray ? 0 : 0.2,
     blur: null,
     normalize: { mean: [...stats.mean], std: [...stats.std] },
   };

@@ -104,3 +104,18 @@ Deno.test("SimCLR views, before normalisation, stay in [0,1] and vary in colour 
   assert.ok(gray >= 3 && gray <= 25, `gray images: ${gray}`);
   tf.dispose([x, v]);
 });
+
+Deno.test("simclrCifarRecipe on 1-channel stats: brightness/contrast only, no grayscale; views run", async () => {
+  const recipe = simclrCifarRecipe({ mean: [0.45], std: [0.22] });
+  assert.equal(recipe.grayscaleProb, 0);
+  assert.equal(recipe.colorJitter?.saturation, 0);
+  assert.equal(recipe.colorJitter?.hue, 0);
+  assert.equal(recipe.colorJitter?.brightness, 0.4);
+  assert.equal(simclrCifarRecipe().grayscaleProb, 0.2, "RGB recipe unchanged");
+  const x = tf.randomUniform([8, 16, 16, 1], 0, 1, "float32", 2) as tf.Tensor4D;
+  const [a, b] = makeViewPair(x, recipe, new Rng(3));
+  assert.deepEqual(a.shape, [8, 16, 16, 1]);
+  assert.ok((await a.data()).every(Number.isFinite));
+  assert.notDeepEqual(await a.data(), await b.data());
+  tf.dispose([x, a, b]);
+});

@@ -32,8 +32,18 @@ export interface EvalConfig {
   knnK: number;
   /** kNN temperature (0.1). */
   knnTemperature: number;
-  /** Epochs of the linear probe on frozen features. */
-  linearEpochs: number;
+  /**
+   * Inverse L2 strength of the linear probe (scikit-learn's `C`): multinomial logistic regression
+   * on standardised features minimising mean cross-entropy + ||W||^2 / (2 C n), solved by L-BFGS.
+   */
+  linearC: number;
+  /** L-BFGS iteration cap of the linear probe (it stops earlier once the gradient is ~0). */
+  linearMaxIter: number;
+  /**
+   * Also evaluate the encoder at initialisation (same seed, no training) with the same kNN and
+   * probe, reported as `randomInit*` beside the trained numbers (default true).
+   */
+  randomInitBaseline?: boolean;
   /** Train images used to fit kNN/linear probe (all when unset). */
   trainSize?: number;
   /** Labelled images for fine-tuning (label budget, balanced per class); e.g. 4000 for CIFAR-10. */
@@ -48,6 +58,12 @@ export interface EvalConfig {
   monitorSize?: number;
 }
 
+/** Settings of the augmentation recipe shared by the contrastive methods. */
+export interface ViewsConfig {
+  /** Area range of the random resized crop, as fractions of the image (SimCLR: [0.08, 1]). */
+  cropScale: [number, number];
+}
+
 /** One training run. */
 export interface ExperimentConfig {
   /** Method registry name (`deno task train --list-methods`). */
@@ -59,6 +75,8 @@ export interface ExperimentConfig {
   /** Dataset registry name and optional subset sizes. */
   data: { dataset: string; trainSize?: number; testSize?: number };
   encoder: EncoderConfig;
+  /** View recipe settings (absent in configs written before it existed: crop scale [0.08, 1]). */
+  views?: ViewsConfig;
   optim: OptimConfig;
   eval: EvalConfig;
 }
@@ -71,10 +89,16 @@ export function defaultExperiment(): ExperimentConfig {
     seed: 0,
     data: { dataset: "synthetic" },
     encoder: {
-      backbone: { type: "resnet", blocks: RESNET_DEPTHS.resnet10, width: 32 },
+      backbone: {
+        type: "resnet",
+        blocks: RESNET_DEPTHS.resnet10,
+        width: 32,
+        zeroInitResidual: false,
+      },
       neck: { type: "gap" },
       head: { type: "projection", hidden: 256, out: 256 },
     },
+    views: { cropScale: [0.08, 1] },
     optim: {
       batchSize: 128,
       epochs: 10,
@@ -83,7 +107,14 @@ export function defaultExperiment(): ExperimentConfig {
       warmupEpochs: 1,
       minLrRatio: 0,
     },
-    eval: { knnK: 200, knnTemperature: 0.1, linearEpochs: 30, finetuneEpochs: 10 },
+    eval: {
+      knnK: 200,
+      knnTemperature: 0.1,
+      linearC: 1,
+      linearMaxIter: 1000,
+      randomInitBaseline: true,
+      finetuneEpochs: 10,
+    },
   };
 }
 
@@ -122,6 +153,31 @@ export function validateExperiment(cfg: ExperimentConfig): void {
   }
   if (cfg.optim.batchSize < 2) {
     throw new Error("optim.batchSize (--batch-size) must be at least 2 for contrastive losses");
+  }
+  if (cfg.data.trainSize !== undefined && cfg.optim.batchSize > cfg.data.trainSize) {
+    throw new Error(
+      `optim.batchSize (--batch-size) ${cfg.optim.batchSize} is larger than data.trainSize ` +
+        `(--train-size) ${cfg.data.trainSize}: not one full batch per epoch; lower --batch-size ` +
+        `to at most ${cfg.data.trainSize} or raise --train-size`,
+    );
+  }
+  if (typeof cfg.method !== "string" || cfg.method === "") {
+    throw new Error(
+      `config field method must be a method name, got ${JSON.stringify(cfg.method)}; ` +
+        "deno task train --list-methods shows them",
+    );
+  }
+  if (
+    cfg.methodOptions === null || typeof cfg.methodOptions !== "object" ||
+    Array.isArray(cfg.methodOptions)
+  ) {
+    throw new Error(
+      `config field methodOptions must be an object of option values, got ` +
+        `${JSON.stringify(cfg.methodOptions)}; e.g. {"temperature": 0.5}`,
+    );
+  }
+  if (!Number.isSafeInteger(cfg.seed)) {
+    throw new Error(`config field seed (--seed) must be an integer, got ${cfg.seed}`);
   }
   for (
     const [field, v] of [["optim.baseLr", cfg.optim.baseLr], [

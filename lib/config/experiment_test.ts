@@ -36,6 +36,13 @@ Deno.test("validateExperiment names the field and the flag of every bad value", 
       c.eval.finetuneFraction = 0.1;
       c.eval.finetuneLabels = 100;
     }, /count or as a fraction, not both/],
+    [(c) => {
+      c.data.trainSize = 64;
+      c.optim.batchSize = 128;
+    }, /--batch-size\) 128 is larger than data.trainSize \(--train-size\) 64.*at most 64/],
+    [(c) => (c.method = ""), /config field method must be a method name/],
+    [(c) => (c.methodOptions = [] as never), /methodOptions must be an object/],
+    [(c) => (c.seed = 0.5), /seed \(--seed\) must be an integer/],
   ];
   for (const [mutate, message] of bad) {
     const cfg = defaultExperiment();

@@ -3,8 +3,9 @@
  * JSON header) and `<cacheDir>/<name>/data.bin` (train images, train labels,
  * test images, test labels; images uint8 NHWC, labels int32 little-endian).
  *
- * Writes are atomic (temporary file + rename; the old header is removed
- * first so a reader never pairs a new data file with an old header). Reads
+ * Writes are atomic and durable (temporary file, fsync, rename, folder
+ * fsync; the old header is removed first so a reader never pairs a new data
+ * file with an old header). Reads
  * validate the format version, the header's own checksum, the data size and
  * the data's SHA-1. The cache directory is `KIT_CACHE_DIR` or
  * `datasets/cache/` in the repository (git-ignored).
@@ -14,6 +15,8 @@
 
 import { createHash } from "node:crypto";
 import type { ImageDataset, ImageSplit } from "./dataset.ts";
+import { dirname } from "node:path";
+import { isNoSpaceError, isReadOnlyError, syncDir } from "../train/run_record.ts";
 
 /** Bump when the layout changes: older caches are then ignored and rebuilt. */
 export const CACHE_VERSION = 1;
@@ -89,9 +92,42 @@ async function writeAtomic(path: string, parts: Uint8Array[]): Promise<void> {
   await Deno.rename(tmp, path);
 }
 
-/** Writes `ds` to the cache (replacing any previous copy) and returns its directory. */
+/**
+ * Writes `ds` to the cache (replacing any previous copy) and returns its
+ * directory. On a full disk or a read-only file system the error names the
+ * folder, the size needed and the fix, and a folder this call created is
+ * removed again.
+ */
 export async function writeDatasetCache(ds: ImageDataset, root?: string): Promise<string> {
   const dir = datasetCacheDir(ds.name, root);
+  const existed = await Deno.stat(dir).then(() => true, () => false);
+  try {
+    return await writeDatasetCacheIn(dir, ds);
+  } catch (err) {
+    if (!existed) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    const mb = (((ds.train.images.length + ds.test.images.length) +
+      4 * (ds.train.count + ds.test.count)) / 1e6).toFixed(1);
+    const fix = `free space there, or set KIT_CACHE_DIR (deno task data: --cache-dir) to a ` +
+      `folder on a disk with ${mb} MB free`;
+    if (isNoSpaceError(err)) {
+      throw new Error(
+        `no space left on the disk of ${dir} while writing the cache of "${ds.name}" ` +
+          `(${mb} MB); ${fix}`,
+        { cause: err },
+      );
+    }
+    if (isReadOnlyError(err)) {
+      throw new Error(
+        `cannot write the cache of "${ds.name}": ${dir} is on a read-only file system; ` +
+          `set KIT_CACHE_DIR (deno task data: --cache-dir) to a writable folder`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+async function writeDatasetCacheIn(dir: string, ds: ImageDataset): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   const parts = [
     ds.train.images,
@@ -120,6 +156,8 @@ export async function writeDatasetCache(ds: ImageDataset, root?: string): Promis
   await writeAtomic(`${dir}/header.json`, [
     new TextEncoder().encode(JSON.stringify(header, null, 2) + "\n"),
   ]);
+  await syncDir(dir); // the renames survive a power cut
+  await syncDir(dirname(dir));
   return dir;
 }
 

@@ -7,6 +7,7 @@ import {
 } from "./cache.ts";
 import type { ImageDataset } from "./dataset.ts";
 import { Rng } from "../rng.ts";
+import { canMountTmpfs, withTmpfs } from "../testing/tmpfs.ts";
 
 function randomDataset(rng: Rng, name: string): ImageDataset {
   const [h, w, c] = [1 + rng.int(9), 1 + rng.int(9), rng.bernoulli(0.5) ? 1 : 3];
@@ -95,4 +96,28 @@ Deno.test("cache: KIT_CACHE_DIR overrides the default root", async () => {
     else Deno.env.set("KIT_CACHE_DIR", old);
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "cache: a full disk names the folder, the size and the fix, and leaves no empty folder",
+  ignore: !(await canMountTmpfs()),
+  fn: async () => {
+    await withTmpfs({ sizeKiB: 64 }, async (root) => {
+      const ds = randomDataset(new Rng(9), "big");
+      ds.train = {
+        images: new Uint8Array(400 * 32 * 32 * 3),
+        labels: new Int32Array(400),
+        count: 400,
+      };
+      ds.imageShape = [32, 32, 3];
+      ds.test = { images: new Uint8Array(0), labels: new Int32Array(0), count: 0 };
+      await assert.rejects(
+        () => writeDatasetCache(ds, root),
+        (e: Error) =>
+          e.message.includes(`no space left on the disk of ${root}/big`) &&
+          /1\.2 MB.*KIT_CACHE_DIR/.test(e.message),
+      );
+      assert.deepEqual([...Deno.readDirSync(root)], [], "a folder or temp file was left behind");
+    });
+  },
 });

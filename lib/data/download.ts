@@ -7,6 +7,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { isNoSpaceError } from "../train/run_record.ts";
 
 /** MD5 (hex) of a file, read in a stream. */
 export async function md5File(path: string): Promise<string> {
@@ -62,6 +63,13 @@ export async function downloadVerified(
     await writer.close();
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
+    if (isNoSpaceError(err)) {
+      throw new Error(
+        `no space left on the disk of ${dest} while downloading ${url}; free space there, or ` +
+          `set KIT_CACHE_DIR to a folder on a disk with room`,
+        { cause: err },
+      );
+    }
     throw new Error(
       `download of ${url} was interrupted (${(err as Error).message}); run the command again`,
       { cause: err },

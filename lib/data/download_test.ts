@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { downloadVerified, md5File } from "./download.ts";
 import { Rng } from "../rng.ts";
+import { canMountTmpfs, withTmpfs } from "../testing/tmpfs.ts";
 
 function serve(body: Uint8Array): { url: string; close: () => Promise<void> } {
   const server = Deno.serve(
@@ -53,4 +54,27 @@ Deno.test("downloadVerified: unreachable host says 'no internet' and how to impo
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "downloadVerified: a full disk names the file and the fix, and leaves no partial file",
+  ignore: !(await canMountTmpfs()),
+  fn: async () => {
+    const body = new Uint8Array(200_000).fill(7);
+    const md5 = createHash("md5").update(body).digest("hex");
+    const { url, close } = serve(body);
+    try {
+      await withTmpfs({ sizeKiB: 64 }, async (dir) => {
+        await assert.rejects(
+          () => downloadVerified(url, `${dir}/f.bin`, md5, "deno task data import x <path>"),
+          (e: Error) =>
+            e.message.startsWith(`no space left on the disk of ${dir}/f.bin`) &&
+            /KIT_CACHE_DIR/.test(e.message),
+        );
+        assert.deepEqual([...Deno.readDirSync(dir)], []);
+      });
+    } finally {
+      await close();
+    }
+  },
 });

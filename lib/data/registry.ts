@@ -16,6 +16,7 @@ import { cacheRoot, listCachedDatasets, readDatasetCache, writeDatasetCache } fr
 import { readCifar10Archive } from "./cifar10.ts";
 import { downloadVerified } from "./download.ts";
 import { readImageFolder } from "./image_folder.ts";
+import { gunzipStream, isGzip, TarParser } from "./tar.ts";
 import { type ManifestEntry, manifestEntry, manifestNames } from "./manifest.ts";
 import { stratifiedSubsampleIndices, subsetSplit } from "./splits.ts";
 import { readSvhnMat } from "./svhn.ts";
@@ -104,7 +105,10 @@ export async function importDataset(
       ? "svhn-mat"
       : /cifar-10-binary\.tar(\.gz)?$/.test(sources[0])
       ? "cifar10-binary"
-      : "image-folder");
+      : (await archiveLayout(sources[0])) ?? "image-folder");
+  if (!opts.format && !entry && format === "cifar10-binary") {
+    say(`${sources[0]}: CIFAR-10 binary layout (data_batch_*.bin / test_batch.bin members)`);
+  }
   // Non-built-in names in a built-in format borrow that format's classes and shape.
   const like = entry ??
     (format === "cifar10-binary"
@@ -158,6 +162,57 @@ export async function importDataset(
   checkSizes(ds, entry, source);
   say(`writing cache ${await writeDatasetCache(ds, opts.cacheDir)}`);
   return ds;
+}
+
+const CIFAR10_MEMBER = /(^|\/)(data_batch_[1-5]|test_batch)\.bin$/;
+const IMAGE_MEMBER = /\.(jpe?g|png)$/i;
+
+/**
+ * The layout of a tar(.gz) file from its member names: "cifar10-binary" when
+ * its first telling member is a CIFAR-10 batch (`data_batch_N.bin`,
+ * `test_batch.bin`), undefined for images, folders and anything unreadable.
+ * A member's name is read from its header, so a member whose data is cut
+ * short or damaged still tells the layout (the import then reports the damage).
+ */
+export async function archiveLayout(path: string): Promise<"cifar10-binary" | undefined> {
+  let file: Deno.FsFile;
+  try {
+    if (!(await Deno.stat(path)).isFile) return undefined;
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return undefined;
+  }
+  const decide = (name: string | undefined): "cifar10-binary" | "other" | undefined =>
+    name === undefined
+      ? undefined
+      : CIFAR10_MEMBER.test(name)
+      ? "cifar10-binary"
+      : IMAGE_MEMBER.test(name)
+      ? "other"
+      : undefined;
+  const parser = new TarParser(path);
+  let verdict: "cifar10-binary" | "other" | undefined;
+  try {
+    const head = new Uint8Array(2);
+    const n = (await file.read(head)) ?? 0;
+    await file.seek(0, Deno.SeekMode.Start);
+    const stream = isGzip(head.subarray(0, n)) ? gunzipStream(file.readable) : file.readable;
+    for await (const chunk of stream) {
+      for (const e of parser.push(chunk)) {
+        if (e.type === "file") verdict ??= decide(e.name);
+      }
+      verdict ??= decide(parser.pendingMember);
+      if (verdict) break;
+    }
+  } catch {
+    // Damaged or not a tar: decided by the member names seen before the damage.
+  } finally {
+    try {
+      file.close();
+    } catch { /* already closed with its stream */ }
+  }
+  verdict ??= decide(parser.pendingMember);
+  return verdict === "cifar10-binary" ? verdict : undefined;
 }
 
 function base(
@@ -290,6 +345,19 @@ export async function loadDataset(name: string, opts: LoadOptions = {}): Promise
       cacheDir: opts.cacheDir,
       onProgress: opts.onProgress,
     });
+  }
+  for (
+    const [split, size, have] of [
+      ["train", opts.trainSize, ds.train.count],
+      ["test", opts.testSize, ds.test.count],
+    ] as const
+  ) {
+    if (size !== undefined && size > have) {
+      throw new Error(
+        `--${split}-size ${size} is larger than the ${have} ${split} images of "${name}" ` +
+          `(the limit); give --${split}-size ${have} or less, or leave it out to use all ${have}`,
+      );
+    }
   }
   if (opts.trainSize !== undefined && opts.trainSize < ds.train.count) {
     ds.train = subsetSplit(

@@ -63,6 +63,19 @@ Deno.test("importDataset: CIFAR binary under a new name, cached, listed, reloade
     const sub = await loadDataset("mini-cifar", { cacheDir: cache, trainSize: 40, seed: 1 });
     assert.equal(sub.train.count, 40);
     assert.equal(sub.test.count, 30);
+    // More than there is: refused with the limit named, never clamped silently.
+    await assert.rejects(
+      () => loadDataset("mini-cifar", { cacheDir: cache, trainSize: 101 }),
+      /--train-size 101 is larger than the 100 train images of "mini-cifar".*--train-size 100 or less/,
+    );
+    await assert.rejects(
+      () => loadDataset("mini-cifar", { cacheDir: cache, testSize: 31 }),
+      /--test-size 31 is larger than the 30 test images/,
+    );
+    assert.equal(
+      (await loadDataset("mini-cifar", { cacheDir: cache, trainSize: 100 })).train.count,
+      100,
+    );
   });
 });
 
@@ -114,5 +127,41 @@ Deno.test("loadDataset: cifar10-jpeg from KIT_DATA_DIR = 50,000 / 10,000 in offi
     assert.deepEqual(counts, new Array(10).fill(5000));
     assert.deepEqual(again.train.labels, ds.train.labels);
     assert.deepEqual(again.test.images, ds.test.images);
+  });
+});
+
+Deno.test("importDataset: a damaged CIFAR-10 binary archive under a custom name is read as CIFAR-10", async () => {
+  await withCacheAndDataDirs(async (cache, data) => {
+    const rng = new Rng(101);
+    const batches = [1, 2, 3, 4, 5].map((i) => ({
+      name: `cifar-10-batches-bin/data_batch_${i}.bin`,
+      data: cifarBatch(rng, 20),
+    }));
+    const test = { name: "cifar-10-batches-bin/test_batch.bin", data: cifarBatch(rng, 30) };
+    // data_batch_3.bin cut mid-record (the tar itself is well formed).
+    const cut = batches.map((b, i) =>
+      i === 2 ? { ...b, data: b.data.subarray(0, 3073 * 7 + 100) } : b
+    );
+    const mine = `${data}/mydata.tar.gz`;
+    await Deno.writeFile(mine, await gzipBytes(writeTar([...cut, test])));
+    await assert.rejects(
+      () => importDataset("mydata", [mine], { cacheDir: cache }),
+      /data_batch_3\.bin: 21611 bytes is not a whole number of 3073-byte CIFAR-10 records; the file is truncated/,
+    );
+    // The compressed file cut inside data_batch_1.bin: the member's header still names it.
+    const whole = await gzipBytes(writeTar([...batches, test]));
+    const half = `${data}/half.tar.gz`;
+    await Deno.writeFile(half, whole.subarray(0, Math.floor(whole.length / 8)));
+    await assert.rejects(
+      () => importDataset("half", [half], { cacheDir: cache }),
+      (e: Error) =>
+        /half\.tar\.gz: .*(truncated|damaged)/.test(e.message) && !/not an image/.test(e.message),
+    );
+    // An intact copy under a custom name imports as CIFAR-10.
+    const ok = `${data}/other.tar.gz`;
+    await Deno.writeFile(ok, whole);
+    const ds = await importDataset("other", [ok], { cacheDir: cache });
+    assert.equal(ds.train.count, 100);
+    assert.deepEqual(ds.classes, requireManifestEntry("cifar10").classes);
   });
 });

@@ -114,6 +114,17 @@ export class TarParser {
     return out;
   }
 
+  /**
+   * Path of the regular-file member whose header is read but whose data is
+   * not complete yet (undefined between members): the name of a member is
+   * known before its data, even when the data turns out to be damaged.
+   */
+  get pendingMember(): string | undefined {
+    const p = this.#pending;
+    if (!p || !["0", "7", "\0"].includes(p.typeflag)) return undefined;
+    return this.#entryName(p.header);
+  }
+
   /** Signals end of input; throws an error naming the file if the archive is incomplete. */
   finish(): void {
     if (this.#ended) return;

@@ -1,37 +1,29 @@
 /**
- * Linear probe: softmax regression trained on frozen features, the standard
- * "linear evaluation" of self-supervised encoders (S-MAG F13-F15).
+ * Linear probe: multinomial logistic regression on frozen features, the standard "linear
+ * evaluation" of self-supervised encoders (S-MAG F13-F15), solved to convergence.
  *
- * Features are standardised with the training set's per-dimension mean and
- * standard deviation; the classifier is trained with mini-batch cross-entropy
- * (analytic gradients), Adam (decoupled weight decay, AdamW) or SGD with
- * momentum (L2 weight decay), and a cosine learning-rate schedule. Weights
- * start at zero (the problem is convex), and batches are drawn from a seeded
- * {@link Rng}, so the result is a function of the inputs and the seed.
+ * Features are standardised with the training rows' per-dimension mean and standard deviation.
+ * The probe minimises the mean training cross-entropy plus an L2 penalty on the weights (not the
+ * bias), `(1/n) sum_i CE_i + ||W||^2 / (2 C n)`: scikit-learn's `LogisticRegression(C)` objective
+ * (multinomial, lbfgs), so both find the same optimum. It is solved by L-BFGS
+ * ({@link minimizeLbfgs}) from zero weights until the largest gradient entry is below `tol`
+ * (default 1e-4, scikit-learn's `tol`) or `maxIter` iterations. The problem is strictly convex,
+ * so the result depends only on the features, labels and `C`: no seed, no schedule, no epochs.
  *
  * @module
  */
-import * as tf from "../tfjs.ts";
-import { Rng } from "../rng.ts";
+import { minimizeLbfgs } from "../optim/lbfgs.ts";
 import { checkFeatures, type FeatureMatrix, inferNumClasses } from "./feature_matrix.ts";
 import { topKAccuracies } from "./topk.ts";
 
 /** Options of {@link trainLinearProbe}; every field has a default. */
 export interface LinearProbeOptions {
-  /** Passes over the training rows (default 30). */
-  epochs?: number;
-  /** Rows per mini-batch (default 256). */
-  batchSize?: number;
-  /** "adam" (AdamW, default) or "sgd" (momentum 0.9, Nesterov off). */
-  optimizer?: "adam" | "sgd";
-  /** Peak learning rate, decayed to 0 by a cosine (default 1e-3 for adam, 0.1 for sgd). */
-  lr?: number;
-  /** SGD momentum (default 0.9). */
-  momentum?: number;
-  /** Weight decay on the weights, not the bias (default 1e-4). */
-  weightDecay?: number;
-  /** Seed of the batch order (default 0). */
-  seed?: number;
+  /** Inverse regularisation strength `C` (default 1, scikit-learn's default). */
+  c?: number;
+  /** L-BFGS iteration cap (default 1000). */
+  maxIter?: number;
+  /** Gradient tolerance (largest entry) for convergence (default 1e-4). */
+  tol?: number;
   /** Number of classes; default `max(label) + 1` over train and test labels. */
   numClasses?: number;
 }
@@ -51,8 +43,12 @@ export interface LinearProbeResult {
   /** `[dim]` training mean and standard deviation used to standardise features. */
   featureMean: Float32Array;
   featureStd: Float32Array;
-  /** Mean training cross-entropy of each epoch. */
-  epochLosses: number[];
+  /** Objective value at the solution (mean cross-entropy + penalty). */
+  objective: number;
+  /** L-BFGS iterations taken. */
+  iterations: number;
+  /** True when the gradient tolerance (or float64 progress limit) was reached before `maxIter`. */
+  converged: boolean;
   numClasses: number;
 }
 
@@ -74,38 +70,93 @@ export function featureStatistics(m: FeatureMatrix): { mean: Float32Array; std: 
   return { mean: Float32Array.from(mean), std };
 }
 
-function standardized(m: FeatureMatrix, mean: Float32Array, std: Float32Array): tf.Tensor2D {
-  return tf.tidy(() =>
-    tf.div(
-      tf.sub(tf.tensor2d(m.data, [m.count, m.dim]), tf.tensor2d(mean, [1, m.dim])),
-      tf.tensor2d(std, [1, m.dim]),
-    ) as tf.Tensor2D
-  );
+function standardize(m: FeatureMatrix, mean: Float32Array, std: Float32Array): Float64Array {
+  const out = new Float64Array(m.count * m.dim);
+  for (let i = 0; i < m.count; i++) {
+    for (let j = 0; j < m.dim; j++) {
+      out[i * m.dim + j] = (m.data[i * m.dim + j] - mean[j]) / std[j];
+    }
+  }
+  return out;
 }
 
-/** Logits of standardised rows, read back as `[count*numClasses]`. */
-async function predictScores(
-  x: tf.Tensor2D,
-  w: tf.Tensor2D,
-  b: tf.Tensor1D,
-): Promise<Float32Array> {
-  const logits = tf.tidy(() => tf.add(tf.matMul(x, w), b));
-  const data = (await logits.data()) as Float32Array;
-  logits.dispose();
-  return data;
+/** Logits `x W + b` of `count` standardised rows, `[count*k]`. */
+function logits(x: Float64Array, count: number, d: number, k: number, theta: Float64Array) {
+  const out = new Float64Array(count * k);
+  const bOff = d * k;
+  for (let i = 0; i < count; i++) {
+    const row = out.subarray(i * k, (i + 1) * k);
+    for (let c = 0; c < k; c++) row[c] = theta[bOff + c];
+    for (let j = 0; j < d; j++) {
+      const v = x[i * d + j];
+      if (v === 0) continue;
+      const w = j * k;
+      for (let c = 0; c < k; c++) row[c] += v * theta[w + c];
+    }
+  }
+  return out;
 }
 
 /**
- * Trains a softmax-regression probe on `train` and evaluates it on both sets.
+ * The probe's objective over `theta = [W (d x k, row-major), b (k)]`: mean cross-entropy of the
+ * standardised rows plus `lambda / 2 * ||W||^2`, with its gradient written into `grad`.
+ */
+function objective(
+  x: Float64Array,
+  labels: Int32Array,
+  d: number,
+  k: number,
+  lambda: number,
+): (theta: Float64Array, grad: Float64Array) => number {
+  const n = labels.length;
+  const probs = new Float64Array(k);
+  return (theta, grad) => {
+    const z = logits(x, n, d, k, theta);
+    grad.fill(0);
+    let loss = 0;
+    const bOff = d * k;
+    for (let i = 0; i < n; i++) {
+      const row = z.subarray(i * k, (i + 1) * k);
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) max = Math.max(max, row[c]);
+      let sum = 0;
+      for (let c = 0; c < k; c++) {
+        probs[c] = Math.exp(row[c] - max);
+        sum += probs[c];
+      }
+      loss += Math.log(sum) + max - row[labels[i]];
+      // d CE / d logits = softmax - onehot (divided by n below).
+      for (let c = 0; c < k; c++) probs[c] /= sum;
+      probs[labels[i]] -= 1;
+      for (let c = 0; c < k; c++) grad[bOff + c] += probs[c];
+      for (let j = 0; j < d; j++) {
+        const v = x[i * d + j];
+        if (v === 0) continue;
+        const w = j * k;
+        for (let c = 0; c < k; c++) grad[w + c] += v * probs[c];
+      }
+    }
+    let penalty = 0;
+    for (let p = 0; p < bOff; p++) {
+      grad[p] = grad[p] / n + lambda * theta[p];
+      penalty += theta[p] * theta[p];
+    }
+    for (let c = 0; c < k; c++) grad[bOff + c] /= n;
+    return loss / n + 0.5 * lambda * penalty;
+  };
+}
+
+/**
+ * Fits the probe on `train` and evaluates it on both sets (see module docs).
  * train/test: feature matrices of equal `dim`; labels one per row.
  */
-export async function trainLinearProbe(
+export function trainLinearProbe(
   train: FeatureMatrix,
   trainLabels: Int32Array,
   test: FeatureMatrix,
   testLabels: Int32Array,
   opts: LinearProbeOptions = {},
-): Promise<LinearProbeResult> {
+): LinearProbeResult {
   const numClasses = opts.numClasses ?? inferNumClasses(trainLabels, testLabels);
   checkFeatures(train, "linear_probe (train)", trainLabels, numClasses);
   checkFeatures(test, "linear_probe (test)", testLabels, numClasses);
@@ -115,120 +166,44 @@ export async function trainLinearProbe(
         `extract both with the same encoder`,
     );
   }
-  const optimizer = opts.optimizer ?? "adam";
-  const epochs = opts.epochs ?? 30;
-  const batchSize = Math.min(opts.batchSize ?? 256, train.count);
-  const peakLr = opts.lr ?? (optimizer === "adam" ? 1e-3 : 0.1);
-  const momentum = opts.momentum ?? 0.9;
-  const weightDecay = opts.weightDecay ?? 1e-4;
-  if (!(Number.isInteger(epochs) && epochs > 0 && Number.isInteger(batchSize) && batchSize > 0)) {
+  const c = opts.c ?? 1;
+  const maxIter = opts.maxIter ?? 1000;
+  const tol = opts.tol ?? 1e-4;
+  if (!(c > 0 && Number.isFinite(c)) || !(Number.isInteger(maxIter) && maxIter > 0) || !(tol > 0)) {
     throw new RangeError(
-      `linear_probe: epochs and batchSize must be positive integers, got ${epochs} and ` +
-        `${batchSize}; defaults are 30 and 256`,
-    );
-  }
-  if (!(peakLr > 0) || !(weightDecay >= 0) || !(momentum >= 0 && momentum < 1)) {
-    throw new RangeError(
-      `linear_probe: need lr > 0, weightDecay >= 0 and momentum in [0, 1), got ${peakLr}, ` +
-        `${weightDecay}, ${momentum}`,
+      `linear_probe: need C > 0 (--linear-c), an integer maxIter > 0 (--linear-max-iter) and ` +
+        `tol > 0, got ${c}, ${maxIter}, ${tol}; defaults are 1, 1000 and 1e-4`,
     );
   }
   const { mean, std } = featureStatistics(train);
   const d = train.dim;
-  const rng = new Rng(opts.seed ?? 0);
-  const xTrain = standardized(train, mean, std);
-  const xTest = standardized(test, mean, std);
-  const yTrain = tf.tensor1d(trainLabels, "int32");
-  let w = tf.zeros([d, numClasses]) as tf.Tensor2D;
-  let b = tf.zeros([numClasses]) as tf.Tensor1D;
-  // Optimiser state: AdamW first/second moments, or SGD velocity (in m*).
-  let mw = tf.zerosLike(w);
-  let mb = tf.zerosLike(b);
-  let vw = tf.zerosLike(w);
-  let vb = tf.zerosLike(b);
-  const stepsPerEpoch = Math.ceil(train.count / batchSize);
-  const totalSteps = epochs * stepsPerEpoch;
-  const epochLosses: number[] = [];
-  let step = 0;
-  try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = rng.permutation(train.count);
-      let lossSum = tf.scalar(0);
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        const idx = order.subarray(s * batchSize, Math.min((s + 1) * batchSize, train.count));
-        const lr = 0.5 * peakLr * (1 + Math.cos((Math.PI * step) / totalSteps));
-        step++;
-        const next = tf.tidy(() => {
-          const ids = tf.tensor1d(idx, "int32");
-          const xb = tf.gather(xTrain, ids);
-          const logits = tf.add(tf.matMul(xb, w), b);
-          const logp = tf.logSoftmax(logits);
-          const onehot = tf.oneHot(tf.gather(yTrain, ids), numClasses).toFloat();
-          const loss = tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1)));
-          // d(mean CE)/d logits = (softmax - onehot) / batch.
-          const g = tf.div(tf.sub(tf.exp(logp), onehot), idx.length);
-          let gw: tf.Tensor = tf.matMul(xb, g, true, false);
-          const gb = tf.sum(g, 0);
-          if (optimizer === "sgd") {
-            gw = tf.add(gw, tf.mul(w, weightDecay));
-            const nmw = tf.add(tf.mul(mw, momentum), gw);
-            const nmb = tf.add(tf.mul(mb, momentum), gb);
-            return {
-              w: tf.sub(w, tf.mul(nmw, lr)),
-              b: tf.sub(b, tf.mul(nmb, lr)),
-              mw: nmw,
-              mb: nmb,
-              vw: tf.clone(vw),
-              vb: tf.clone(vb),
-              loss: tf.add(lossSum, loss),
-            };
-          }
-          const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-          const c1 = 1 - b1 ** step;
-          const c2 = 1 - b2 ** step;
-          const nmw = tf.add(tf.mul(mw, b1), tf.mul(gw, 1 - b1));
-          const nmb = tf.add(tf.mul(mb, b1), tf.mul(gb, 1 - b1));
-          const nvw = tf.add(tf.mul(vw, b2), tf.mul(tf.square(gw), 1 - b2));
-          const nvb = tf.add(tf.mul(vb, b2), tf.mul(tf.square(gb), 1 - b2));
-          const adam = (m: tf.Tensor, v: tf.Tensor) =>
-            tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-          return {
-            w: tf.sub(w, tf.mul(tf.add(adam(nmw, nvw), tf.mul(w, weightDecay)), lr)),
-            b: tf.sub(b, tf.mul(adam(nmb, nvb), lr)),
-            mw: nmw,
-            mb: nmb,
-            vw: nvw,
-            vb: nvb,
-            loss: tf.add(lossSum, loss),
-          };
-        });
-        tf.dispose([w, b, mw, mb, vw, vb, lossSum]);
-        w = next.w as tf.Tensor2D;
-        b = next.b as tf.Tensor1D;
-        [mw, vw] = [next.mw as tf.Tensor2D, next.vw as tf.Tensor2D];
-        [mb, vb] = [next.mb as tf.Tensor1D, next.vb as tf.Tensor1D];
-        lossSum = next.loss as tf.Scalar;
-      }
-      epochLosses.push((await lossSum.data())[0] / stepsPerEpoch);
-      lossSum.dispose();
-    }
-    const trainScores = await predictScores(xTrain, w, b);
-    const testScores = await predictScores(xTest, w, b);
-    const [trainTop1, trainTop5] = topKAccuracies(trainScores, numClasses, trainLabels, [1, 5]);
-    const [testTop1, testTop5] = topKAccuracies(testScores, numClasses, testLabels, [1, 5]);
-    return {
-      trainTop1,
-      trainTop5,
-      testTop1,
-      testTop5,
-      weights: (await w.data()) as Float32Array,
-      bias: (await b.data()) as Float32Array,
-      featureMean: mean,
-      featureStd: std,
-      epochLosses,
-      numClasses,
-    };
-  } finally {
-    tf.dispose([xTrain, xTest, yTrain, w, b, mw, mb, vw, vb]);
-  }
+  const k = numClasses;
+  const xTrain = standardize(train, mean, std);
+  const fit = minimizeLbfgs(
+    objective(xTrain, trainLabels, d, k, 1 / (c * train.count)),
+    new Float64Array(d * k + k),
+    { maxIter, gradTol: tol },
+  );
+  const scores = (x: Float64Array, count: number) =>
+    Float32Array.from(logits(x, count, d, k, fit.x));
+  const [trainTop1, trainTop5] = topKAccuracies(scores(xTrain, train.count), k, trainLabels, [
+    1,
+    5,
+  ]);
+  const xTest = standardize(test, mean, std);
+  const [testTop1, testTop5] = topKAccuracies(scores(xTest, test.count), k, testLabels, [1, 5]);
+  return {
+    trainTop1,
+    trainTop5,
+    testTop1,
+    testTop5,
+    weights: Float32Array.from(fit.x.subarray(0, d * k)),
+    bias: Float32Array.from(fit.x.subarray(d * k)),
+    featureMean: mean,
+    featureStd: std,
+    objective: fit.value,
+    iterations: fit.iterations,
+    converged: fit.converged,
+    numClasses,
+  };
 }

@@ -2,8 +2,9 @@
  * The evaluation protocol run after every pre-training: features of the
  * frozen encoder (backbone + neck, before the projection head), then a
  * weighted kNN classifier (k=200, T=0.1, as the MoCo CIFAR monitor) and a
- * linear probe (softmax regression on standardised features, Adam with
- * cosine lr; S-MAG F13-F15), each reporting top-1 and top-5 on the test split.
+ * linear probe (L2-regularised multinomial logistic regression on standardised
+ * features, solved to convergence by L-BFGS; S-MAG F13-F15), each reporting
+ * top-1 and top-5 on the test split.
  *
  * @module
  */
@@ -27,8 +28,10 @@ export interface RepresentationEvalOptions {
   stats: ChannelStats;
   knnK: number;
   knnTemperature: number;
-  linearEpochs: number;
-  seed: number;
+  /** Inverse L2 strength of the linear probe (scikit-learn's C). */
+  linearC: number;
+  /** L-BFGS iteration cap of the probe. */
+  linearMaxIter: number;
   batchSize?: number;
 }
 
@@ -40,6 +43,9 @@ export interface RepresentationEval {
   linearTop5: number;
   linearTrainTop1: number;
   featureDim: number;
+  /** L-BFGS iterations of the probe and whether it converged before its cap. */
+  linearIterations: number;
+  linearConverged: boolean;
 }
 
 /** Extracts features once and runs kNN and the linear probe on them. */
@@ -58,9 +64,9 @@ export async function evaluateRepresentation(
     temperature: opts.knnTemperature,
     numClasses: opts.numClasses,
   });
-  const probe = await trainLinearProbe(train, opts.train.labels, test, opts.test.labels, {
-    epochs: opts.linearEpochs,
-    seed: opts.seed,
+  const probe = trainLinearProbe(train, opts.train.labels, test, opts.test.labels, {
+    c: opts.linearC,
+    maxIter: opts.linearMaxIter,
     numClasses: opts.numClasses,
   });
   return {
@@ -70,5 +76,7 @@ export async function evaluateRepresentation(
     linearTop5: probe.testTop5,
     linearTrainTop1: probe.trainTop1,
     featureDim: train.dim,
+    linearIterations: probe.iterations,
+    linearConverged: probe.converged,
   };
 }

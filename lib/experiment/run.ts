@@ -20,15 +20,29 @@ import { loadDataset } from "../data/registry.ts";
 import { labelBudgetIndices, subsetSplit } from "../data/splits.ts";
 import { configHash, type ExperimentConfig, validateExperiment } from "../config/experiment.ts";
 import { buildMethod } from "../methods/all.ts";
-import { trainMethod } from "../train/trainer.ts";
+import { type EpochRecord, stepsPerEpoch, trainMethod } from "../train/trainer.ts";
+import {
+  checkEvalSizes,
+  checkMethodConfig,
+  checkTokenMasks,
+  checkWritable,
+  withInputChannels,
+} from "./preflight.ts";
 import {
   appendJsonLine,
   codeVersion,
   readJsonIfExists,
+  readJsonLines,
   type RunRecord,
   writeJsonAtomic,
+  writeJsonLinesAtomic,
 } from "../train/run_record.ts";
-import { evaluateRepresentation } from "../eval/protocol.ts";
+import {
+  evaluateRepresentation,
+  type RepresentationEval,
+  type RepresentationEvalOptions,
+} from "../eval/protocol.ts";
+import type { MethodContext } from "../methods/registry.ts";
 import { finetune } from "../eval/finetune.ts";
 import { makeKnnMonitor } from "../eval/knn_monitor.ts";
 
@@ -48,6 +62,14 @@ export interface ExperimentResult {
   linearTop5: number;
   knnTop1: number;
   knnTop5: number;
+  /**
+   * The same kNN and linear probe on the encoder at initialisation (same seed, no training): the
+   * floor that self-supervision has to beat. Absent when `eval.randomInitBaseline` is false.
+   */
+  randomInitLinearTop1?: number;
+  randomInitKnnTop1?: number;
+  /** L-BFGS iterations the linear probe took. */
+  linearIterations?: number;
   finetuneTop1?: number;
   finetuneTop5?: number;
   finetuneLabels?: number;
@@ -85,7 +107,11 @@ export async function runExperiment(
 ): Promise<ExperimentResult> {
   const started = performance.now();
   const log = opts.log ?? ((l: string) => console.error(l));
+  // Everything that can refuse the config is checked before the run folder is created or
+  // changed, so the corrected command with the same --out is accepted.
   validateExperiment(cfg);
+  checkMethodConfig(cfg);
+  const requested = cfg; // as given: hashed and written to config.json
   const hash = await configHash(cfg);
   const outDir = opts.outDir ??
     join("runs", `${cfg.method}-${cfg.data.dataset}-s${cfg.seed}-${hash}`);
@@ -96,21 +122,23 @@ export async function runExperiment(
     result: join(outDir, "result.json"),
     checkpoint: join(outDir, "checkpoint"),
   };
-  if (opts.fresh) await Deno.remove(outDir, { recursive: true }).catch(() => {});
-  const previous = await readJsonIfExists<ExperimentResult>(paths.result);
-  if (previous && previous.configHash === hash) {
-    log(
-      `${outDir}: finished earlier with this config; returning the stored result (--fresh reruns it)`,
-    );
-    return previous;
+  if (!opts.fresh) {
+    const previous = await readJsonIfExists<ExperimentResult>(paths.result);
+    if (previous && previous.configHash === hash) {
+      log(
+        `${outDir}: finished earlier with this config; returning the stored result (--fresh reruns it)`,
+      );
+      return previous;
+    }
+    const storedConfig = await readJsonIfExists<ExperimentConfig>(paths.config);
+    if (storedConfig && (await configHash(storedConfig)) !== hash) {
+      throw new Error(
+        `${outDir} belongs to a run with a different configuration; choose another --out, ` +
+          `or pass --fresh to overwrite it`,
+      );
+    }
   }
-  const storedConfig = await readJsonIfExists<ExperimentConfig>(paths.config);
-  if (storedConfig && (await configHash(storedConfig)) !== hash) {
-    throw new Error(
-      `${outDir} belongs to a run with a different configuration; choose another --out, ` +
-        `or pass --fresh to overwrite it`,
-    );
-  }
+  await checkWritable(outDir);
 
   const backend: BackendInfo = await initBackend({
     backend: opts.backend,
@@ -125,6 +153,8 @@ export async function runExperiment(
     onProgress: log,
   });
   const [h, w, c] = dataset.imageShape;
+  cfg = withInputChannels(cfg, c); // the model's input channels follow the data
+  stepsPerEpoch(dataset.train.count, cfg.optim.batchSize); // throws naming --batch-size
   const stats = channelStats(dataset.train, c);
   log(
     `${dataset.displayName}${
@@ -132,6 +162,21 @@ export async function runExperiment(
     }: ${dataset.train.count} train / ` +
       `${dataset.test.count} test images of ${h}x${w}x${c}; backend ${backend.name}`,
   );
+  if (c === 1) {
+    log(
+      "1-channel images: the model takes 1 input channel and the view recipe jitters " +
+        "brightness and contrast only (no saturation, hue or grayscale step)",
+    );
+  }
+  checkTokenMasks(cfg, dataset.imageShape, log);
+  checkEvalSizes(cfg, dataset, log);
+  const methodContext = {
+    imageShape: dataset.imageShape,
+    stats,
+    numClasses: dataset.classes.length,
+  };
+  // Builds the model: option values and mask feasibility are checked here, before any write.
+  const method = buildMethod(cfg, methodContext);
 
   const code = await codeVersion();
   const record: RunRecord = {
@@ -154,14 +199,14 @@ export async function runExperiment(
     updatedAt: new Date().toISOString(),
     timings: {},
   };
-  await writeJsonAtomic(paths.config, cfg);
-  await writeJsonAtomic(paths.run, record);
-
-  const method = buildMethod(cfg, {
-    imageShape: dataset.imageShape,
-    stats,
-    numClasses: dataset.classes.length,
-  });
+  try {
+    if (opts.fresh) await Deno.remove(outDir, { recursive: true }).catch(() => {});
+    await writeJsonAtomic(paths.config, requested);
+    await writeJsonAtomic(paths.run, record);
+  } catch (err) {
+    method.dispose();
+    throw err;
+  }
   const finish = async (status: RunRecord["status"], error?: string) => {
     record.status = status;
     record.updatedAt = new Date().toISOString();
@@ -201,11 +246,36 @@ export async function runExperiment(
         }
         await appendJsonLine(paths.metrics, rec);
       },
+      onResume: async (history, progress) => {
+        // Make metrics.jsonl match the checkpoint: restore the line of an epoch whose append a
+        // kill cut off (or cut short), drop lines of epochs the checkpoint does not hold.
+        const lines = await readJsonLines<EpochRecord>(paths.metrics);
+        const byEpoch = new Map(lines.map((l) => [l.epoch, l]));
+        const repaired = history.map((rec) => byEpoch.get(rec.epoch) ?? rec);
+        const last = history.at(-1);
+        const every = cfg.eval.monitorEvery ?? 0;
+        if (
+          last && !byEpoch.has(last.epoch) && monitor && every > 0 && progress.stepInEpoch === 0 &&
+          ((last.epoch + 1) % every === 0 || last.epoch + 1 === cfg.optim.epochs)
+        ) {
+          // The weights are those at the end of that epoch: the monitor value is the lost one.
+          const knn = await monitor((x) => method.encoder.embed(x, { training: false }));
+          last.metrics.knnMonitorTop1 = Math.round(knn.top1 * 10000) / 100;
+        }
+        const text = (rs: unknown[]) => rs.map((r) => JSON.stringify(r)).join("\n");
+        if (text(repaired) !== text(lines)) {
+          await writeJsonLinesAtomic(paths.metrics, repaired);
+          log(`${paths.metrics}: brought in line with the checkpoint (${repaired.length} epochs)`);
+        }
+      },
     });
     record.timings.trainSeconds = summary.trainSeconds;
 
     const evalStart = performance.now();
-    log(`evaluating: kNN (k=${cfg.eval.knnK}) and linear probe (${cfg.eval.linearEpochs} epochs)`);
+    log(
+      `evaluating: kNN (k=${cfg.eval.knnK}) and linear probe (L-BFGS, C=${cfg.eval.linearC})` +
+        (cfg.eval.randomInitBaseline === false ? "" : ", trained and at random initialisation"),
+    );
     const evalTrain = cfg.eval.trainSize && cfg.eval.trainSize < dataset.train.count
       ? subsetSplit(
         dataset.train,
@@ -214,8 +284,7 @@ export async function runExperiment(
         }, cfg.seed),
       )
       : dataset.train;
-    const rep = await evaluateRepresentation({
-      encode: (x) => method.encoder.embed(x, { training: false }),
+    const protocol = {
       train: evalTrain,
       test: dataset.test,
       imageShape: dataset.imageShape,
@@ -223,9 +292,22 @@ export async function runExperiment(
       stats,
       knnK: cfg.eval.knnK,
       knnTemperature: cfg.eval.knnTemperature,
-      linearEpochs: cfg.eval.linearEpochs,
-      seed: cfg.seed,
+      linearC: cfg.eval.linearC,
+      linearMaxIter: cfg.eval.linearMaxIter,
+    };
+    const rep = await evaluateRepresentation({
+      ...protocol,
+      encode: (x) => method.encoder.embed(x, { training: false }),
     });
+    if (!rep.linearConverged) {
+      log(
+        `linear probe: L-BFGS stopped at its cap of ${cfg.eval.linearMaxIter} iterations before ` +
+          `converging; raise --linear-max-iter for an exact optimum`,
+      );
+    }
+    const randomInit = cfg.eval.randomInitBaseline === false
+      ? undefined
+      : await evaluateAtInitialisation(cfg, methodContext, protocol);
     let ft: Awaited<ReturnType<typeof finetune>> | undefined;
     if (cfg.eval.finetuneLabels || cfg.eval.finetuneFraction) {
       const budget = cfg.eval.finetuneFraction
@@ -270,6 +352,13 @@ export async function runExperiment(
       linearTop5: pct(rep.linearTop5),
       knnTop1: pct(rep.knnTop1),
       knnTop5: pct(rep.knnTop5),
+      ...(randomInit
+        ? {
+          randomInitLinearTop1: pct(randomInit.linearTop1),
+          randomInitKnnTop1: pct(randomInit.knnTop1),
+        }
+        : {}),
+      linearIterations: rep.linearIterations,
       ...(ft
         ? { finetuneTop1: pct(ft.top1), finetuneTop5: pct(ft.top5), finetuneLabels: ft.labels }
         : {}),
@@ -284,9 +373,32 @@ export async function runExperiment(
     return result;
   } catch (err) {
     const e = err as Error;
-    await finish(e.name === "TrainingInterruptedError" ? "interrupted" : "failed", e.message);
+    // Best effort: on a full disk this write fails too, and the first error is the one to show.
+    await finish(e.name === "TrainingInterruptedError" ? "interrupted" : "failed", e.message)
+      .catch(() => {});
     throw err;
   } finally {
     method.dispose();
+  }
+}
+
+/**
+ * kNN and linear probe on the encoder as initialised from `cfg.seed` (a fresh method, no
+ * training step; batch norm uses its initial running statistics, as in evaluation mode): the
+ * random-init baseline reported beside every trained result.
+ */
+async function evaluateAtInitialisation(
+  cfg: ExperimentConfig,
+  ctx: MethodContext,
+  protocol: Omit<RepresentationEvalOptions, "encode">,
+): Promise<RepresentationEval> {
+  const untrained = buildMethod(cfg, ctx);
+  try {
+    return await evaluateRepresentation({
+      ...protocol,
+      encode: (x) => untrained.encoder.embed(x, { training: false }),
+    });
+  } finally {
+    untrained.dispose();
   }
 }

@@ -16,7 +16,7 @@ function tinyConfig(): ExperimentConfig {
   cfg.optim = { ...cfg.optim, batchSize: 16, epochs: 2, warmupEpochs: 0 };
   cfg.eval = {
     ...cfg.eval,
-    linearEpochs: 3,
+    linearMaxIter: 50,
     finetuneLabels: 20,
     finetuneEpochs: 1,
     monitorEvery: 1,

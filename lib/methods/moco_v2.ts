@@ -176,7 +176,7 @@ export class MocoV2 implements Method {
     if (!(this.queue.keys instanceof tf.Variable)) {
       throw new Error(`${name}: KeyQueue.keys is no longer a tf.Variable; update state()`);
     }
-    this.#recipe = simclrCifarRecipe(ctx.stats);
+    this.#recipe = simclrCifarRecipe(ctx.stats, { cropScale: cfg.views?.cropScale });
   }
 
   params(): Map<string, tf.Variable> {

@@ -126,7 +126,7 @@ export class Smag extends SingleStoreMethod {
         outFeatures: ctx.numClasses,
       })
       : undefined;
-    this.#recipe = simclrCifarRecipe(ctx.stats);
+    this.#recipe = simclrCifarRecipe(ctx.stats, { cropScale: cfg.views?.cropScale });
   }
 
   /**

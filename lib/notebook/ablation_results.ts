@@ -12,7 +12,7 @@
  */
 import { isAbsolute, join } from "node:path";
 import type { AblationRow } from "../ablation/row.ts";
-import { readTable } from "../ablation/tables.ts";
+import { readTable, supersededReason } from "../ablation/tables.ts";
 import type { SummaryRow } from "../ablation/summary.ts";
 import { resultsDir } from "./paths.ts";
 import type { Profile } from "./profile.ts";
@@ -59,6 +59,7 @@ const NON_METRIC = new Set([
 export async function readRunRows(dir: string): Promise<AblationRow[] | undefined> {
   const path = join(dir, "runs.csv");
   if (!(await exists(path))) return undefined;
+  await warnIfSuperseded(dir);
   const records = readTable(path).toRecords() as Record<string, unknown>[];
   return records.map((r) => {
     const metrics: Record<string, number | null> = {};
@@ -86,10 +87,21 @@ export async function readRunRows(dir: string): Promise<AblationRow[] | undefine
   });
 }
 
+const warned = new Set<string>();
+
+/** Prints, once per folder, that its tables are superseded and why (see `SUPERSEDED.md`). */
+async function warnIfSuperseded(dir: string): Promise<void> {
+  const reason = await supersededReason(dir);
+  if (reason === undefined || warned.has(dir)) return;
+  warned.add(dir);
+  console.warn(`SUPERSEDED: the tables in ${dir} are kept for the record only. ${reason}`);
+}
+
 /** Rows of `<dir>/summary.csv`, or `undefined` when it does not exist. */
 export async function readSummaryRows(dir: string): Promise<SummaryRow[] | undefined> {
   const path = join(dir, "summary.csv");
   if (!(await exists(path))) return undefined;
+  await warnIfSuperseded(dir);
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
   return (readTable(path).toRecords() as Record<string, unknown>[]).map((r) => ({
     ablation: String(r.ablation),

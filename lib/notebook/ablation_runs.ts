@@ -34,6 +34,8 @@ export const METRIC_TITLES: Readonly<Record<string, string>> = {
   linearTop5: "Linear probe top-5",
   knnTop1: "kNN top-1",
   knnTop5: "kNN top-5",
+  randomInitLinearTop1: "Linear probe top-1, untrained encoder",
+  randomInitKnnTop1: "kNN top-1, untrained encoder",
 };
 
 /** The callbacks to hand to `runAblation` and the final display. */
@@ -145,7 +147,7 @@ export function withSmallerTiny(spec: AblationSpec): AblationSpec {
       tiny: (cfg, dataset) => {
         const c = tiny(cfg, dataset);
         c.data = { ...c.data, trainSize: 32, testSize: 20 };
-        c.eval = { ...c.eval, linearEpochs: 1, knnK: 10 };
+        c.eval = { ...c.eval, linearMaxIter: 10, knnK: 10 };
         return c;
       },
     },

@@ -46,15 +46,15 @@ Deno.test("withSmallerTiny shrinks only the tiny profile and leaves the spec unt
     const before = spec.profiles.tiny(defaultExperiment(), dataset);
     const after = small.profiles.tiny(defaultExperiment(), dataset);
     assert.deepEqual([after.data.trainSize, after.data.testSize], [32, 20]);
-    assert.deepEqual([after.eval.linearEpochs, after.eval.knnK], [1, 10]);
+    assert.deepEqual([after.eval.linearMaxIter, after.eval.knnK], [10, 10]);
     // Everything else is the tiny profile's own.
     assert.deepEqual(
       { ...after, data: { ...after.data, trainSize: 0, testSize: 0 }, eval: {} },
       { ...before, data: { ...before.data, trainSize: 0, testSize: 0 }, eval: {} },
     );
     assert.deepEqual(
-      { ...after.eval, linearEpochs: 0, knnK: 0 },
-      { ...before.eval, linearEpochs: 0, knnK: 0 },
+      { ...after.eval, linearMaxIter: 0, knnK: 0 },
+      { ...before.eval, linearMaxIter: 0, knnK: 0 },
     );
   }
 });

@@ -61,7 +61,7 @@ Deno.test("a whole experiment (training, kNN monitor, kNN, linear probe, fine-tu
   cfg.eval = {
     ...cfg.eval,
     knnK: 5,
-    linearEpochs: 2,
+    linearMaxIter: 20,
     finetuneEpochs: 1,
     finetuneLabels: 30,
     monitorEvery: 1, // the kNN monitor runs between epochs

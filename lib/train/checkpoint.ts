@@ -18,9 +18,14 @@
  * Blobs no index refers to, and temporary files of killed writers, are
  * removed by the next save. One writer per directory at a time.
  *
+ * Damage: {@link loadCheckpoint} refuses a truncated or corrupt checkpoint
+ * with a {@link CheckpointCorruptError}; {@link loadResumableCheckpoint} (what
+ * the trainer uses) then falls back to `previous` and says so.
+ *
  * @module
  */
 
+import { dirname } from "node:path";
 import * as tf from "../tfjs.ts";
 
 /** A checkpoint in memory. */
@@ -190,7 +195,9 @@ export async function saveCheckpoint(
   const blob = new Uint8Array(total);
   entries.forEach((e, i) => blob.set(arrays[i], e.offset));
 
+  const created = !(await Deno.stat(dir).then(() => true, () => false));
   await Deno.mkdir(dir, { recursive: true });
+  if (created) await syncDir(dirname(dir)); // make the new folder's own entry durable
   const blobName = `ckpt-${randomId()}.bin`;
   await writeAtomic(dir, `${dir}/${blobName}`, blob);
 
@@ -260,12 +267,78 @@ async function collectGarbage(dir: string): Promise<void> {
   }
 }
 
+/** A checkpoint file that exists but cannot be used (truncated, corrupt, inconsistent). */
+export class CheckpointCorruptError extends Error {
+  override name = "CheckpointCorruptError";
+  /**
+   * @param problem what is wrong, without the fix (e.g. "Checkpoint file x.bin is truncated").
+   * @param fix what to do about it.
+   * @param file the damaged file.
+   * @param tag the index that was being read.
+   */
+  constructor(
+    readonly problem: string,
+    fix: string,
+    readonly file: string,
+    readonly tag: string,
+  ) {
+    super(`${problem}; it is unusable: ${fix}.`);
+  }
+}
+
 function corrupt(dir: string, tag: string, file: string, problem: string): Error {
-  const fallback = tag === "previous"
-    ? `delete ${dir} to start over`
-    : `resume from the previous checkpoint with loadCheckpoint("${dir}", { tag: "previous" }), ` +
-      `or delete ${indexPath(dir, tag)} (or the whole directory) to start over`;
-  return new Error(`Checkpoint file ${file} ${problem}; it is unusable: ${fallback}.`);
+  const fallback = tag === "latest"
+    ? `training resumes from the previous checkpoint instead when there is one; to start over, ` +
+      `rerun with --fresh (or delete ${dir})`
+    : `rerun with --fresh (or delete ${dir}) to start over`;
+  return new CheckpointCorruptError(`Checkpoint file ${file} ${problem}`, fallback, file, tag);
+}
+
+/** A checkpoint with the index it was read from. */
+export interface ResumableCheckpoint extends Checkpoint {
+  /** `latest`, or `previous` when `latest` was damaged. */
+  tag: "latest" | "previous";
+}
+
+/**
+ * Loads `latest` from `dir`; when it is damaged, says so through `log`,
+ * discards the damaged index and loads `previous` (one checkpoint earlier).
+ * Returns null when `dir` holds no checkpoint; throws a
+ * {@link CheckpointCorruptError} naming the fix when neither is usable.
+ */
+export async function loadResumableCheckpoint(
+  dir: string,
+  log: (line: string) => void,
+): Promise<ResumableCheckpoint | null> {
+  try {
+    const latest = await loadCheckpoint(dir);
+    return latest && { ...latest, tag: "latest" };
+  } catch (err) {
+    if (!(err instanceof CheckpointCorruptError)) throw err;
+    let previous: Checkpoint | null;
+    try {
+      previous = await loadCheckpoint(dir, { tag: "previous" });
+    } catch (err2) {
+      if (!(err2 instanceof CheckpointCorruptError)) throw err2;
+      previous = null;
+    }
+    if (!previous) {
+      throw new CheckpointCorruptError(
+        `${err.problem}, and ${dir} has no usable previous checkpoint`,
+        `rerun with --fresh (or delete ${dir}) to start over`,
+        err.file,
+        err.tag,
+      );
+    }
+    log(
+      `warning: ${err.problem}. Resuming from the ` +
+        `previous checkpoint (${indexPath(dir, "previous")}) instead: the work done since it ` +
+        `is redone; the damaged index is discarded.`,
+    );
+    // The next save must not keep the damaged index as "previous".
+    await Deno.remove(indexPath(dir, "latest")).catch(() => {});
+    return { ...previous, tag: "previous" };
+  }
 }
 
 /** True when `dir` holds an index for `opts.tag` (default `latest`); does not verify it. */

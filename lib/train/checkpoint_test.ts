@@ -1,7 +1,13 @@
 import * as tf from "../tfjs.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../rng.ts";
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import {
+  CheckpointCorruptError,
+  hasCheckpoint,
+  loadCheckpoint,
+  loadResumableCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
 
 await tf.setBackend("cpu");
 
@@ -215,5 +221,47 @@ for (let step = 1; ; step++) {
     tf.dispose([...latest.tensors.values(), ...prev.tensors.values()]);
   }
   console.log(`kills that interrupted a write (leftover files): ${killedWithLeftovers}/3`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("checkpoint: a damaged latest falls back to previous, says so, and names no library call", async () => {
+  const dir = await tempDir();
+  const rng = new Rng(6);
+  const tensors = randomTensors(rng);
+  await saveCheckpoint(dir, { tensors, meta: { step: 1 } });
+  await saveCheckpoint(dir, { tensors, meta: { step: 2 } });
+  const index = JSON.parse(await Deno.readTextFile(`${dir}/latest.json`));
+  const blobPath = `${dir}/${index.blob}`;
+  const bytes = await Deno.readFile(blobPath);
+  await Deno.writeFile(blobPath, bytes.subarray(0, bytes.length - 5));
+
+  const direct = await loadCheckpoint(dir).then(() => null, (e: Error) => e);
+  assert.ok(direct instanceof CheckpointCorruptError, String(direct));
+  assert.doesNotMatch(direct.message, /loadCheckpoint|tag:/, "advice a CLI user cannot follow");
+  assert.match(direct.message, /--fresh/);
+
+  const lines: string[] = [];
+  const got = (await loadResumableCheckpoint(dir, (l) => lines.push(l)))!;
+  assert.equal(got.tag, "previous");
+  assert.equal(got.meta.step, 1);
+  assert.match(lines.join("\n"), /truncated.*previous checkpoint/s);
+  tf.dispose([...got.tensors.values()]);
+  // The damaged index is gone, so the next save keeps a good "previous".
+  assert.equal(await hasCheckpoint(dir), false);
+  await saveCheckpoint(dir, { tensors, meta: { step: 3 } });
+  const prev = (await loadCheckpoint(dir, { tag: "previous" }))!;
+  assert.equal(prev.meta.step, 1);
+  tf.dispose([...prev.tensors.values()]);
+
+  // Both damaged: one error naming the way out.
+  for (const tag of ["latest", "previous"]) {
+    const ix = JSON.parse(await Deno.readTextFile(`${dir}/${tag}.json`));
+    await Deno.writeFile(`${dir}/${ix.blob}`, new Uint8Array(3));
+  }
+  await assert.rejects(
+    () => loadResumableCheckpoint(dir, () => {}),
+    (e: Error) => /no usable previous checkpoint.*--fresh/.test(e.message),
+  );
+  tf.dispose([...tensors.values()]);
   await Deno.remove(dir, { recursive: true });
 });

@@ -18,9 +18,10 @@ import { peakLr } from "../config/experiment.ts";
 import { valueAndGrads } from "../nn/params.ts";
 import { AdamW } from "../optim/adamw.ts";
 import { warmupCosine } from "../optim/schedule.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { loadResumableCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import type { Method } from "../methods/method.ts";
 import { ProgressReporter } from "./progress.ts";
+import { explainWriteError } from "./run_record.ts";
 import { epochRng, stepRng } from "./step_rng.ts";
 
 /** One line of `metrics.jsonl`: the mean loss and speed of one epoch. */
@@ -65,11 +66,17 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-/** Raised when a stop was requested (SIGINT/SIGTERM); a checkpoint was written first. */
+/**
+ * Raised when a stop was requested (SIGINT/SIGTERM); a checkpoint was written
+ * first, unless the stop came before this process trained a step (`saved` false).
+ */
 export class TrainingInterruptedError extends Error {
-  constructor(readonly step: number) {
+  constructor(readonly step: number, readonly saved = true) {
     super(
-      `training interrupted at step ${step}; checkpoint saved, rerun the same command to resume`,
+      saved
+        ? `training interrupted at step ${step}; checkpoint saved, rerun the same command to resume`
+        : `training interrupted before its next step (${step}); nothing new to save, rerun the ` +
+          `same command to continue`,
     );
     this.name = "TrainingInterruptedError";
   }
@@ -93,8 +100,20 @@ export interface TrainOptions {
   syncEvery?: number;
   /** Returns true when the run should stop at the next step boundary (after checkpointing). */
   shouldStop?: () => boolean;
-  /** Called after every epoch (e.g. to append to metrics.jsonl). */
+  /**
+   * Called after every epoch, once its checkpoint is written (e.g. to append
+   * to metrics.jsonl). A process killed after the checkpoint and before this
+   * call has finished skips it for that epoch: {@link TrainOptions.onResume}
+   * lets the caller repair its records.
+   */
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
+  /**
+   * Called once after resuming from a checkpoint, before any step, with the
+   * epochs the checkpoint holds (the model holds the checkpoint's weights,
+   * i.e. those at the end of the last record when no step of the next epoch
+   * was done). Use it to make per-epoch records match the checkpoint.
+   */
+  onResume?: (history: EpochRecord[], progress: TrainProgress) => void | Promise<void>;
   /** Log sink for messages (default: stderr). */
   log?: (line: string) => void;
   /** Progress sink (default: stderr, in place on a TTY). */
@@ -152,7 +171,7 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
   };
   let resumed = false;
   if (opts.resume ?? true) {
-    const ckpt = await loadCheckpoint(opts.checkpointDir);
+    const ckpt = await loadResumableCheckpoint(opts.checkpointDir, log);
     if (ckpt) {
       const meta = ckpt.meta as unknown as TrainProgress;
       if (meta.configHash !== opts.configHash) {
@@ -168,8 +187,12 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
       progress = meta;
       resumed = true;
       log(
-        `resumed from ${opts.checkpointDir} at epoch ${meta.epoch}, step ${meta.globalStep}/${totalSteps}`,
+        `resumed from ${opts.checkpointDir}${
+          ckpt.tag === "previous" ? " (previous checkpoint)" : ""
+        } ` +
+          `at epoch ${meta.epoch}, step ${meta.globalStep}/${totalSteps}`,
       );
+      await opts.onResume?.(progress.history, progress);
     }
   }
 
@@ -187,6 +210,8 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
         tensors,
         meta: progress as unknown as Record<string, unknown>,
       });
+    } catch (err) {
+      throw explainWriteError(err, opts.checkpointDir, "a checkpoint to");
     } finally {
       tf.dispose([...optimState.values()]);
     }
@@ -199,6 +224,17 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     write: opts.progress,
   });
   let lastCheckpoint = performance.now();
+  let lastYield = -Infinity;
+  log(
+    `training ${method.name}: ${totalSteps - progress.globalStep} of ${totalSteps} steps left ` +
+      `(${perEpoch} per epoch, batch ${batchSize})`,
+  );
+
+  // A stop asked for while the data loaded: end before the first step.
+  if (opts.shouldStop) await yieldToEventLoop();
+  if (opts.shouldStop?.() && progress.epoch < epochs) {
+    throw new TrainingInterruptedError(progress.globalStep, false);
+  }
 
   while (progress.epoch < epochs) {
     const epoch = progress.epoch;
@@ -273,6 +309,12 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
       }
       progress.globalStep++;
       progress.stepInEpoch = s + 1;
+      // Let signal listeners run, so a stop request is seen after the step in flight. A yield
+      // costs ~1-2 ms: with fast (GPU) steps it happens at most every 100 ms.
+      if (opts.shouldStop && performance.now() - lastYield >= 100) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
       const stopping = opts.shouldStop?.() ?? false;
       const checkpointDue = performance.now() - lastCheckpoint > checkpointEveryMs;
       if ((pending?.count ?? 0) >= syncEvery || s === perEpoch - 1 || stopping || checkpointDue) {
@@ -311,9 +353,10 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     await save();
     lastCheckpoint = performance.now();
     await opts.onEpoch?.(record);
-    if (opts.shouldStop?.() && progress.epoch < epochs) {
-      throw new TrainingInterruptedError(progress.globalStep);
-    }
+    // Also after the last epoch: a stop request means "stop now", not "evaluate first";
+    // the rerun finds the training done and goes straight to the evaluation.
+    if (opts.shouldStop) await yieldToEventLoop();
+    if (opts.shouldStop?.()) throw new TrainingInterruptedError(progress.globalStep);
   }
   progress.trainSeconds = secondsBefore + (performance.now() - runStart) / 1000;
   optimizer.dispose(); // the moments live in the checkpoint now; free them for evaluation
@@ -323,6 +366,14 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     trainSeconds: progress.trainSeconds,
     resumed,
   };
+}
+
+/**
+ * Resolves after one turn of the event loop (a zero-delay timer), so that
+ * pending signal listeners run; awaiting a resolved promise would not let them.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function restoreState(method: Method, optimizer: AdamW, tensors: Map<string, tf.Tensor>): void {

@@ -55,10 +55,15 @@ Deno.test("a run stopped mid-way and resumed ends with exactly the weights of an
   await assert.rejects(
     trainTiny(b1, cfg, {
       checkpointDir: dirB,
-      shouldStop: () => ++steps === 6, // mid-way through epoch 2 (4 steps per epoch)
+      // Polled before training, after each step and at each epoch end: call 7 follows step 5,
+      // mid-way through epoch 2 (4 steps per epoch).
+      shouldStop: () => ++steps === 7,
     }),
     TrainingInterruptedError,
   );
+  const stopped = (await loadCheckpoint(dirB))!;
+  tf.dispose([...stopped.tensors.values()]);
+  assert.equal(stopped.meta.globalStep, 5, "not stopped mid-epoch");
   b1.dispose();
   const b2 = buildTiny(cfg); // a fresh process would rebuild from the seed, then load the checkpoint
   const summary = await trainTiny(b2, cfg, { checkpointDir: dirB });
@@ -154,4 +159,18 @@ Deno.test("training a method and disposing it leaves no tensor behind (optimizer
   await trainTiny(m, cfg);
   m.dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("a stop asked for before the first step ends training without a step or a checkpoint", async () => {
+  const cfg = simclrConfig(1);
+  const dir = await Deno.makeTempDir();
+  const m = buildTiny(cfg);
+  await assert.rejects(
+    trainTiny(m, cfg, { checkpointDir: dir, shouldStop: () => true }),
+    (e: Error) =>
+      e instanceof TrainingInterruptedError && !e.saved && /before its next step/.test(e.message),
+  );
+  assert.equal(await loadCheckpoint(dir), null);
+  m.dispose();
+  await Deno.remove(dir, { recursive: true });
 });
