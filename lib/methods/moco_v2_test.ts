@@ -50,7 +50,9 @@ async function values(vars: Map<string, tf.Tensor>): Promise<Map<string, Float32
 }
 
 Deno.test("moco-v2 trains with a finite, decreasing loss and leaks no tensors", async () => {
-  const cfg = mocoConfig(6);
+  // 10 epochs of 4 steps: with residual scales starting at 1 the tiny encoder's MoCo loss is
+  // noisy over the first epochs while the queue fills with real keys.
+  const cfg = mocoConfig(10);
   const m = build(cfg);
   const run = await trainTiny(m, cfg, { data });
   const losses = run.history.map((r) => r.loss);
@@ -58,7 +60,7 @@ Deno.test("moco-v2 trains with a finite, decreasing loss and leaks no tensors", 
   assert.ok(losses.at(-1)! < losses[0], `loss did not decrease: ${losses}`);
   const counts = run.tensorsAfterEpoch;
   assert.deepEqual(counts.slice(1), counts.slice(0, -1), "training leaked tensors");
-  assert.equal(m.queue.enqueued, 6 * 4 * 16);
+  assert.equal(m.queue.enqueued, 10 * 4 * 16);
   m.dispose();
 });
 

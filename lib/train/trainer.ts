@@ -224,6 +224,8 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     write: opts.progress,
   });
   let lastCheckpoint = performance.now();
+  // A stop seen after the last step of an epoch is acted on after that epoch's checkpoint.
+  let stopSeen = false;
   let lastYield = -Infinity;
   log(
     `training ${method.name}: ${totalSteps - progress.globalStep} of ${totalSteps} steps left ` +
@@ -316,6 +318,7 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
         lastYield = performance.now();
       }
       const stopping = opts.shouldStop?.() ?? false;
+      stopSeen ||= stopping;
       const checkpointDue = performance.now() - lastCheckpoint > checkpointEveryMs;
       if ((pending?.count ?? 0) >= syncEvery || s === perEpoch - 1 || stopping || checkpointDue) {
         await drain();
@@ -356,7 +359,7 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     // Also after the last epoch: a stop request means "stop now", not "evaluate first";
     // the rerun finds the training done and goes straight to the evaluation.
     if (opts.shouldStop) await yieldToEventLoop();
-    if (opts.shouldStop?.()) throw new TrainingInterruptedError(progress.globalStep);
+    if (stopSeen || opts.shouldStop?.()) throw new TrainingInterruptedError(progress.globalStep);
   }
   progress.trainSeconds = secondsBefore + (performance.now() - runStart) / 1000;
   optimizer.dispose(); // the moments live in the checkpoint now; free them for evaluation
