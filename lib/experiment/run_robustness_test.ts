@@ -14,6 +14,7 @@ import { gzipBytes, writeTar } from "../data/tar_write.ts";
 import { Rng } from "../rng.ts";
 import { canMountTmpfs, withTmpfs } from "../testing/tmpfs.ts";
 import { runExperiment } from "./run.ts";
+import { withTempDir } from "../testing/temp_dirs.ts";
 
 function tinyConfig(): ExperimentConfig {
   const cfg = defaultExperiment();
@@ -31,15 +32,6 @@ const quiet = { log: () => {}, progress: () => {}, backend: "wasm" as const, thr
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("runExperiment: every bad config is refused before the run folder exists", async () => {

@@ -22,3 +22,13 @@ export async function withCacheAndDataDirs(
     await Deno.remove(data, { recursive: true });
   }
 }
+
+/** Runs `fn` with one new temporary folder and removes it when `fn` settles. */
+export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -7,15 +7,7 @@ import {
   writeJsonLinesAtomic,
 } from "./run_record.ts";
 import { canMountTmpfs, withTmpfs } from "../testing/tmpfs.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../testing/temp_dirs.ts";
 
 Deno.test("readJsonLines drops a last line cut short by a kill, refuses damage elsewhere", async () => {
   await withTempDir(async (dir) => {
