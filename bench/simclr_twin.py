@@ -31,8 +31,12 @@ protocol. What it mirrors, part by part (kit file -> function here):
   when `encoder.backbone.zeroInitResidual` is true), momentum 0.1, eps 1e-5, Linear weight and
   bias U(+-1/sqrt(fanIn)) -> `CifarResNet`, `ProjectionHead`.
 - loss (lib/losses/nt_xent.ts): NT-Xent over the 2N views, rows normalised by max(||z||, 1e-8),
-  self-similarity masked with -1e9; tau = `methodOptions.temperature` (0.5 when absent,
-  lib/methods/simclr.ts); both views in one forward pass so BN sees all 2N -> `nt_xent`.
+  self-similarity masked with -1e9; tau = `--temperature` (deno task parity passes the value
+  the kit's method resolved), else `methodOptions.temperature`, else the kit's default
+  `KIT_DEFAULT_TEMPERATURE` (lib/methods/simclr.ts SIMCLR_OPTIONS; the kit writes
+  `methodOptions: {}` when the flag is left out); both views in one forward pass so BN sees
+  all 2N -> `nt_xent`. The twin's loss, gradients and AdamW update are checked against the
+  kit's, step by step, by bench/twin_step_check.py (cli/twin_step_test.ts).
 - optimiser (lib/optim/adamw.ts, schedule.ts, lib/train/trainer.ts): AdamW (0.9, 0.999,
   eps 1e-8, decay p <- p (1 - lr wd) before the Adam update, which is torch.optim.AdamW's
   update); no decay for `defaultDecayExclusion` (rank <= 1, or a name with bias/gamma/beta);
@@ -49,6 +53,7 @@ protocol. What it mirrors, part by part (kit file -> function here):
 
 Usage:
   python3 bench/simclr_twin.py --config runs/x/config.json --data <export dir> [--threads N]
+                               [--temperature TAU]
   python3 bench/simclr_twin.py --config runs/x/config.json --train-count 2000 --print-schedule
 
 Progress goes to stderr; the result is ONE JSON line on stdout (accuracies in percent).
@@ -69,6 +74,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 LUMA = (0.299, 0.587, 0.114)
+# lib/methods/simclr.ts SIMCLR_OPTIONS.temperature's default: what the kit trains with when the
+# config's methodOptions has no temperature. cli/twin_step_test.ts fails when the two differ.
+KIT_DEFAULT_TEMPERATURE = 0.2
 
 
 def log(msg):
@@ -107,7 +115,7 @@ def recipe_from_config(cfg):
         "zero_init_residual": bool(bb.get("zeroInitResidual", False)),
         "hidden": int(head["hidden"]),
         "out": int(head["out"]),
-        "temperature": float(temperature) if temperature is not None else 0.5,
+        "temperature": float(temperature) if temperature is not None else KIT_DEFAULT_TEMPERATURE,
         "crop_scale": tuple(views.get("cropScale", (0.08, 1.0))),
         "crop_ratio": (3 / 4, 4 / 3),
         "flip_prob": 0.5,
@@ -620,10 +628,15 @@ def main():
                    help="print the lr of every step as JSON and exit "
                    "(needs --data or --train-count)")
     p.add_argument("--train-count", type=int, help="training images, for --print-schedule")
+    p.add_argument("--temperature", type=float,
+                   help="NT-Xent tau (default: the config's methodOptions.temperature, else the "
+                   f"kit's default {KIT_DEFAULT_TEMPERATURE})")
     a = p.parse_args()
     with open(a.config) as f:
         cfg = json.load(f)
     r = recipe_from_config(cfg)
+    if a.temperature is not None:
+        r["temperature"] = a.temperature
 
     if a.print_schedule:
         count = a.train_count
@@ -662,7 +675,8 @@ def main():
     mean = torch.tensor(m, dtype=torch.float32, device=device)[None, :, None, None]
     std = torch.tensor(s, dtype=torch.float32, device=device)[None, :, None, None]
     log(f"{meta.get('dataset')}: {train_x.shape[0]} train / {test_x.shape[0]} test images; "
-        f"torch {torch.__version__}, {a.threads} thread(s), {a.device}")
+        f"torch {torch.__version__}, {a.threads} thread(s), {a.device}; "
+        f"NT-Xent tau {r['temperature']}")
 
     model = Encoder(r).to(device, memory_format=torch.channels_last)
     data = ((train_x, train_y), (test_x, test_y), eval_idx)
@@ -692,7 +706,7 @@ def main():
         "epochs": r["epochs"], "trainImages": int(train_x.shape[0]),
         "testImages": int(test_x.shape[0]), "steps": info["totalSteps"],
         "threads": torch.get_num_threads(), "torch": torch.__version__, "device": device_name,
-        "seed": seed, "channelMean": m, "channelStd": s,
+        "seed": seed, "temperature": r["temperature"], "channelMean": m, "channelStd": s,
     }), flush=True)
 
 

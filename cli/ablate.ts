@@ -87,43 +87,89 @@ comparisons.csv/.parquet (each arm against the baseline), figures/*.json (export
 `;
 
 /** Entry point; returns the exit status (bad flags throw a UsageError). */
+const FLAGS = {
+  profile: { type: "string" },
+  dataset: { type: "string" },
+  seeds: { type: "string" },
+  out: { type: "string" },
+  "dry-run": { type: "boolean" },
+  list: { type: "boolean" },
+  verbose: { type: "boolean" },
+  backend: { type: "string" },
+  threads: { type: "string" },
+  "data-dir": { type: "string" },
+  quiet: { type: "boolean" },
+  status: { type: "boolean" },
+  wait: { type: "boolean" },
+  poll: { type: "string" },
+  executor: { type: "string" },
+  partition: { type: "string" },
+  gres: { type: "string" },
+  time: { type: "string" },
+  cpus: { type: "string" },
+  "sbatch-arg": { type: "string", multiple: true },
+  "max-parallel": { type: "string" },
+  run: { type: "string" },
+} as const;
+
+/** The parsed flags of `deno task ablate`. */
+type Flags = {
+  [K in keyof typeof FLAGS]?: (typeof FLAGS)[K] extends { multiple: true } ? string[]
+    : (typeof FLAGS)[K] extends { type: "boolean" } ? boolean
+    : string;
+};
+
+/** One invocation after its flags were checked: what to run and how. */
+interface Invocation {
+  args: string[];
+  values: Flags;
+  spec: AblationSpec;
+  profile: string;
+  executor: "local" | "slurm";
+  pollSeconds: number;
+  runOpts: AblationOptions;
+  stop: ReturnType<typeof stopOnSignals>;
+}
+
 async function main(args: string[]): Promise<number> {
-  const cli = parseCommandLine({
-    args,
-    options: {
-      profile: { type: "string" },
-      dataset: { type: "string" },
-      seeds: { type: "string" },
-      out: { type: "string" },
-      "dry-run": { type: "boolean" },
-      list: { type: "boolean" },
-      verbose: { type: "boolean" },
-      backend: { type: "string" },
-      threads: { type: "string" },
-      "data-dir": { type: "string" },
-      quiet: { type: "boolean" },
-      status: { type: "boolean" },
-      wait: { type: "boolean" },
-      poll: { type: "string" },
-      executor: { type: "string" },
-      partition: { type: "string" },
-      gres: { type: "string" },
-      time: { type: "string" },
-      cpus: { type: "string" },
-      "sbatch-arg": { type: "string", multiple: true },
-      "max-parallel": { type: "string" },
-      run: { type: "string" },
-    },
-    allowPositionals: true,
-  }, HELP);
+  const cli = parseCommandLine({ args, options: FLAGS, allowPositionals: true }, HELP);
   if (!cli) return 0;
-  const { values, positionals } = cli;
+  const values = cli.values as Flags;
   if (values.list) {
     for (const s of await listAblations()) {
       console.log(values.verbose ? `${s.name}\t${s.title}: ${s.question}` : s.name);
     }
     return 0;
   }
+  const call = await invocation(args, values, cli.positionals);
+  const started = new Date();
+  const { spec, profile, runOpts } = call;
+  if (values.run !== undefined) {
+    const one = await runSlurmTask(spec, values.run, runOpts);
+    console.log(`${one.run.id}: ${one.how} (${one.run.runDir})`);
+    return 0;
+  }
+  if (values.status) {
+    printStatus(spec, profile, await ablationStatus(spec, runOpts));
+    return 0;
+  }
+  if (call.executor === "slurm") {
+    const code = await submitStage(call);
+    if (code !== undefined) return code;
+  }
+  if (values.wait && !values["dry-run"]) {
+    const code = await waitStage(call);
+    if (code !== undefined) return code;
+  }
+  return await runAndRecord(call, started);
+}
+
+/** Checks the flags and the ablation name; the options every stage shares. */
+async function invocation(
+  args: string[],
+  values: Flags,
+  positionals: string[],
+): Promise<Invocation> {
   if (positionals.length !== 1) {
     throw new UsageError(
       `give exactly one ablation name (got ${positionals.length}); ` +
@@ -150,7 +196,6 @@ async function main(args: string[]): Promise<number> {
   const pollSeconds = numberFlag("poll", values.poll) ?? 10;
   if (!(pollSeconds > 0)) throw new UsageError(`--poll expects seconds > 0, got ${values.poll}`);
   const stop = stopOnSignals();
-  const started = new Date();
   const runOpts: AblationOptions = {
     profile,
     dataset: values.dataset,
@@ -163,80 +208,94 @@ async function main(args: string[]): Promise<number> {
     progress: values.quiet ? () => {} : undefined,
     shouldStop: stop.requested,
   };
-  if (values.run !== undefined) {
-    const one = await runSlurmTask(spec, values.run, runOpts);
-    console.log(`${one.run.id}: ${one.how} (${one.run.runDir})`);
+  return { args, values, spec, profile, executor, pollSeconds, runOpts, stop };
+}
+
+/**
+ * `--executor slurm`: submits the runs not done as a job array (or says what
+ * it would submit). Returns an exit status to end with, or undefined to go on
+ * (with `--wait`, or when every run is already done: gather the tables).
+ */
+async function submitStage(call: Invocation): Promise<number | undefined> {
+  const { values, spec, runOpts, args } = call;
+  const slurm: SlurmOptions = {
+    partition: values.partition,
+    gres: values.gres,
+    time: values.time === undefined ? undefined : usage(() => checkTime(values.time!)),
+    cpus: positiveIntegerFlag("cpus", values.cpus),
+    sbatchArgs: values["sbatch-arg"],
+    maxParallel: positiveIntegerFlag("max-parallel", values["max-parallel"]),
+  };
+  const sub = await submitAblation(spec, runOpts, slurm, {
+    args: taskArgs(spec, runOpts, values.quiet ?? false),
+    submitCommand: ["deno", "task", "ablate", ...args].map(shellQuote).join(" "),
+    dryRun: values["dry-run"],
+  });
+  const c = sub.status.counts;
+  const name = spec.name;
+  const again = ["deno", "task", "ablate", ...args.filter((a) => a !== "--wait")]
+    .map(shellQuote).join(" ");
+  if (sub.jobId) {
+    console.log(
+      `submitted ${sub.submitted.length} run(s) of ${name} as Slurm job array ${sub.jobId} ` +
+        `(tasks ${sub.indices.join(",")}; ${c.done} already done)`,
+    );
+    console.log(`  script: ${sub.script}`);
+    console.log(`  logs:   ${resolve(resolveOutDir(spec, runOpts), "slurm", "logs")}/`);
+    console.log(`  watch:  squeue -j ${sub.jobId}`);
+    console.log(`          ${again} --status`);
+    console.log(`  gather: ${again} --wait   (blocks, then writes the tables)`);
+  } else if (values["dry-run"]) {
+    console.log(
+      `${name}: would submit ${sub.submitted.length} run(s) (tasks ${sub.indices.join(",")}); ` +
+        `script ${sub.script ?? "(none: nothing to submit)"}`,
+    );
     return 0;
+  } else {
+    console.log(
+      `${name}: nothing to submit (${progressBar(c)})` +
+        (sub.status.jobs.length > 0 ? `; Slurm jobs ${sub.status.jobs.join(", ")}` : ""),
+    );
   }
-  if (values.status) {
-    const st = await ablationStatus(spec, runOpts);
+  // Without --wait, gather only when every run is already done.
+  if (!values.wait && c.done < sub.status.rows.length) return 0;
+  return undefined;
+}
+
+/**
+ * `--wait`: blocks until no run is in progress elsewhere. Returns 130 when
+ * stopped; from Slurm, runs left undone are an error (they must be resubmitted).
+ */
+async function waitStage(call: Invocation): Promise<number | undefined> {
+  const { spec, profile, runOpts, executor, pollSeconds, stop } = call;
+  const st = await waitForAblation(spec, runOpts, {
+    pollSeconds,
+    shouldStop: stop.requested,
+    onProgress: (bar) => console.error(`${new Date().toISOString().slice(11, 19)} ${bar}`),
+  });
+  if (stop.requested()) {
+    console.log("stopped waiting; submitted tasks keep running (see --status)");
+    return 130;
+  }
+  // Locally, what is left is trained below; from Slurm, it must be resubmitted.
+  if (executor === "slurm" && st.counts.done < st.rows.length) {
     printStatus(spec, profile, st);
-    return 0;
+    throw new Error(
+      `${st.rows.length - st.counts.done} of ${st.rows.length} runs are not done ` +
+        `(${st.counts.failed} failed, ${st.counts["not started"]} not started): rerun the ` +
+        `submit command to resubmit them (they resume from their checkpoints), or run ` +
+        `without --executor slurm to train them here`,
+    );
   }
-  if (executor === "slurm") {
-    const slurm: SlurmOptions = {
-      partition: values.partition,
-      gres: values.gres,
-      time: values.time === undefined ? undefined : usage(() => checkTime(values.time!)),
-      cpus: positiveIntegerFlag("cpus", values.cpus),
-      sbatchArgs: values["sbatch-arg"],
-      maxParallel: positiveIntegerFlag("max-parallel", values["max-parallel"]),
-    };
-    const sub = await submitAblation(spec, runOpts, slurm, {
-      args: taskArgs(spec, runOpts, values.quiet ?? false),
-      submitCommand: ["deno", "task", "ablate", ...args].map(shellQuote).join(" "),
-      dryRun: values["dry-run"],
-    });
-    const c = sub.status.counts;
-    const name = spec.name;
-    const again = ["deno", "task", "ablate", ...args.filter((a) => a !== "--wait")]
-      .map(shellQuote).join(" ");
-    if (sub.jobId) {
-      console.log(
-        `submitted ${sub.submitted.length} run(s) of ${name} as Slurm job array ${sub.jobId} ` +
-          `(tasks ${sub.indices.join(",")}; ${c.done} already done)`,
-      );
-      console.log(`  script: ${sub.script}`);
-      console.log(`  logs:   ${resolve(resolveOutDir(spec, runOpts), "slurm", "logs")}/`);
-      console.log(`  watch:  squeue -j ${sub.jobId}`);
-      console.log(`          ${again} --status`);
-      console.log(`  gather: ${again} --wait   (blocks, then writes the tables)`);
-    } else if (values["dry-run"]) {
-      console.log(
-        `${name}: would submit ${sub.submitted.length} run(s) (tasks ${sub.indices.join(",")}); ` +
-          `script ${sub.script ?? "(none: nothing to submit)"}`,
-      );
-      return 0;
-    } else {
-      console.log(
-        `${name}: nothing to submit (${progressBar(c)})` +
-          (sub.status.jobs.length > 0 ? `; Slurm jobs ${sub.status.jobs.join(", ")}` : ""),
-      );
-    }
-    // Without --wait, gather only when every run is already done.
-    if (!values.wait && c.done < sub.status.rows.length) return 0;
-  }
-  if (values.wait && !values["dry-run"]) {
-    const st = await waitForAblation(spec, runOpts, {
-      pollSeconds,
-      shouldStop: stop.requested,
-      onProgress: (bar) => console.error(`${new Date().toISOString().slice(11, 19)} ${bar}`),
-    });
-    if (stop.requested()) {
-      console.log("stopped waiting; submitted tasks keep running (see --status)");
-      return 130;
-    }
-    // Locally, what is left is trained below; from Slurm, it must be resubmitted.
-    if (executor === "slurm" && st.counts.done < st.rows.length) {
-      printStatus(spec, profile, st);
-      throw new Error(
-        `${st.rows.length - st.counts.done} of ${st.rows.length} runs are not done ` +
-          `(${st.counts.failed} failed, ${st.counts["not started"]} not started): rerun the ` +
-          `submit command to resubmit them (they resume from their checkpoints), or run ` +
-          `without --executor slurm to train them here`,
-      );
-    }
-  }
+  return undefined;
+}
+
+/**
+ * Trains what is left here (or lists it with `--dry-run`), then writes the
+ * tables, figures and `COMMAND.md` and prints the summary.
+ */
+async function runAndRecord(call: Invocation, started: Date): Promise<number> {
+  const { spec, values, runOpts, args } = call;
   const outcome = await runAblation(spec, {
     ...runOpts,
     dryRun: values["dry-run"] ?? false,

@@ -1,5 +1,9 @@
 /**
- * `deno task check-notebooks`: type-checks the code cells of every notebook.
+ * `deno task check-notebooks`: type-checks the code cells of every notebook
+ * and checks that each is in its committed form (no outputs, no execution
+ * counts, cell ids, the kit's kernelspec, nbformat's JSON layout; see
+ * lib/notebook/ipynb.ts), so that running a notebook never dirties the repo
+ * unnoticed. `--fix` rewrites notebooks into that form (outputs dropped).
  *
  * `deno check` does not read `.ipynb` files and the Deno Jupyter kernel runs
  * cells without type checking, so a type error in a notebook would otherwise
@@ -12,6 +16,7 @@
  * ```
  * deno task check-notebooks                 # every notebooks/*.ipynb
  * deno task check-notebooks 02 04           # by name or prefix
+ * deno task check-notebooks --fix           # strip outputs, add ids, canonical JSON
  * ```
  *
  * Exit 0 when every notebook type-checks, 1 otherwise (deno check's errors
@@ -22,6 +27,12 @@
 import { dirname, join } from "node:path";
 import { repoRoot } from "../lib/notebook/paths.ts";
 import { selectNotebooks } from "./notebooks.ts";
+import {
+  notebookJson,
+  notebookProblems,
+  parseNotebook,
+  stripNotebook,
+} from "../lib/notebook/ipynb.ts";
 import { parseCommandLine } from "./args.ts";
 import { runMain } from "./run_main.ts";
 
@@ -60,6 +71,33 @@ export function notebookAsModule(text: string, path: string): string {
 }
 
 /**
+ * Checks that each notebook is in its committed form (see module docs);
+ * returns one line per problem, naming the notebook. With `fix`, rewrites
+ * the notebooks that are not and reports nothing for them.
+ */
+export async function checkCommittedForm(
+  notebooks: readonly string[],
+  { fix = false }: { fix?: boolean } = {},
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const nb of notebooks) {
+    const text = await Deno.readTextFile(nb);
+    const doc = parseNotebook(text, nb);
+    const found = notebookProblems(doc);
+    const canonical = notebookJson(stripNotebook(doc));
+    if (found.length === 0 && text !== canonical) {
+      found.push("not in nbformat's JSON layout (sorted keys, indent 1)");
+    }
+    if (found.length === 0) continue;
+    if (fix) {
+      await Deno.writeTextFile(nb, canonical);
+      console.log(`${nb}: rewritten (${found.join("; ")})`);
+    } else problems.push(...found.map((p) => `${nb}: ${p}`));
+  }
+  return problems;
+}
+
+/**
  * Type-checks `notebooks` (paths); returns deno check's exit code. `quiet`
  * keeps deno check's messages and the file list off the terminal.
  */
@@ -88,18 +126,26 @@ export async function checkNotebooks(
 
 async function main(args: string[]): Promise<number> {
   const parsed = parseCommandLine(
-    { args, allowPositionals: true, options: {} },
-    "usage: deno task check-notebooks [<name or prefix> ...]",
+    { args, allowPositionals: true, options: { fix: { type: "boolean", default: false } } },
+    "usage: deno task check-notebooks [--fix] [<name or prefix> ...]",
   );
   if (parsed === undefined) return 0;
   const notebooks = await selectNotebooks(join(repoRoot(), "notebooks"), parsed.positionals);
+  const problems = await checkCommittedForm(notebooks, { fix: parsed.values.fix === true });
+  for (const p of problems) console.log(p);
+  if (problems.length > 0) {
+    console.log(
+      `${problems.length} problems: notebooks are committed without outputs; run ` +
+        `"deno task check-notebooks --fix" (executed copies: deno task notebooks --html)`,
+    );
+  }
   const code = await checkNotebooks(notebooks);
   console.log(
     code === 0
       ? `${notebooks.length} notebooks type-check`
       : `type errors in notebooks (see above)`,
   );
-  return code;
+  return code !== 0 ? code : problems.length > 0 ? 1 : 0;
 }
 
 if (import.meta.main) runMain(() => main(Deno.args));

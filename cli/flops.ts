@@ -17,6 +17,12 @@
 import { buildEncoder, type EncoderConfig, type PartConfig } from "../lib/models/encoder.ts";
 import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
 import { ParamStore } from "../lib/nn/params.ts";
+import {
+  ATTENTION_HIDDEN,
+  NECK_PRESETS,
+  neckPreset,
+  PROJECTION_HEAD,
+} from "../lib/config/presets.ts";
 import { initBackend } from "../lib/backend/select.ts";
 import { parseCommandLine, positiveIntegerFlag } from "./args.ts";
 import { runMain } from "./run_main.ts";
@@ -48,20 +54,21 @@ export interface FlopsRow {
   flops: { backbone: number; neck: number; head: number; total: number };
 }
 
-/** The neck configs compared in S-MAG Table 4 (plus HSAGM) for a map of `channels` channels. */
+/**
+ * The neck configs compared in S-MAG Table 4 (plus HSAGM) for a map of
+ * `channels` channels: the presets of `lib/config/presets.ts` (the ones
+ * `deno task train --neck` and the ablations use) with the sizes of `opts`.
+ */
 export function neckVariants(opts: FlopsOptions, channels: number): PartConfig[] {
-  return [
-    { type: "gap" },
-    { type: "sam", hidden: opts.attnHidden },
-    { type: "gam", hidden: opts.attnHidden },
-    {
-      type: "hsagm",
-      mlpDim: opts.mlpDim ?? channels,
-      gruDim: opts.gruDim ?? channels,
-      attnDim: opts.attnDim ?? opts.attnHidden,
-      outDim: opts.outDim ?? channels,
-    },
-  ];
+  return NECK_PRESETS.map((name) =>
+    neckPreset(name, channels, {
+      attnHidden: opts.attnHidden,
+      mlpDim: opts.mlpDim,
+      gruDim: opts.gruDim,
+      attnDim: opts.attnDim,
+      outDim: opts.outDim,
+    })
+  );
 }
 
 function count(store: ParamStore, prefix: string): number {
@@ -144,7 +151,8 @@ export function formatTable(rows: FlopsRow[], opts: FlopsOptions): string {
   ].join("\n");
 }
 
-const HELP = `Params and FLOPs per image for each neck variant (gap, sam, gam, hsagm).
+const HELP = `Params and FLOPs per image for each neck preset (gap, sam, gam, hsagm; the presets
+of lib/config/presets.ts that deno task train --neck and the ablations use).
 
 Usage: deno task flops [options]
   --arch <name>        backbone depth: ${Object.keys(RESNET_DEPTHS).join(", ")} (default resnet10)
@@ -187,14 +195,14 @@ async function main(args: string[]): Promise<number> {
     arch: values.arch ?? "resnet10",
     width: positiveIntegerFlag("width", values.width) ?? 32,
     imageSize: positiveIntegerFlag("image-size", values["image-size"]) ?? 32,
-    attnHidden: positiveIntegerFlag("attn-hidden", values["attn-hidden"]) ?? 128,
+    attnHidden: positiveIntegerFlag("attn-hidden", values["attn-hidden"]) ?? ATTENTION_HIDDEN,
     mlpDim: positiveIntegerFlag("mlp-dim", values["mlp-dim"]),
     gruDim: positiveIntegerFlag("gru-dim", values["gru-dim"]),
     attnDim: positiveIntegerFlag("attn-dim", values["attn-dim"]),
     outDim: positiveIntegerFlag("out-dim", values["out-dim"]),
     head: values["no-head"] ? undefined : {
-      hidden: positiveIntegerFlag("head-hidden", values["head-hidden"]) ?? 256,
-      out: positiveIntegerFlag("head-out", values["head-out"]) ?? 256,
+      hidden: positiveIntegerFlag("head-hidden", values["head-hidden"]) ?? PROJECTION_HEAD.hidden,
+      out: positiveIntegerFlag("head-out", values["head-out"]) ?? PROJECTION_HEAD.out,
     },
   };
   // Counting only allocates the parameters; the reference cpu backend is enough.

@@ -5,21 +5,25 @@
  * ```
  * deno task notebooks                         # all notebooks/*.ipynb, profile quick (tiny under CI)
  * deno task notebooks --profile tiny 00_quickstart
- * deno task notebooks --inplace               # write outputs into the notebooks themselves
+ * deno task notebooks --html                  # also HTML pages in results/notebooks/
  * ```
  *
- * Executed copies go to `runs/notebooks/<name>.ipynb` (git-ignored) unless
- * `--inplace`. The profile reaches the notebooks as env KIT_PROFILE. Every
- * output is kept, including those the Deno kernel sends after it reports
- * idle (see lib/notebook/kernel_executor.py). Needs python3 with
- * jupyter_client (`apt-get install -y python3-jupyter-client`); installs the
- * user's Deno kernelspec when missing so the notebooks also open in Jupyter.
+ * Executed copies go to `runs/notebooks/<name>.ipynb` (git-ignored; `--out`
+ * moves them); the notebooks themselves are never written (they are committed
+ * without outputs, see lib/notebook/ipynb.ts). `--html` also writes each
+ * executed notebook as a page to `results/notebooks/<name>.html` (`--html-dir`
+ * moves them), loading plotly.js once from a file beside the pages. The
+ * profile reaches the notebooks as env KIT_PROFILE (the default of their
+ * `PROFILE` switch). Every output is kept, including those the Deno kernel
+ * sends after it reports idle (see lib/notebook/kernel_executor.py). Needs
+ * python3 with jupyter_client (`apt-get install -y python3-jupyter-client`).
  *
  * @module
  */
 import { basename, join } from "node:path";
 import { executeNotebook, type ExecuteResult, requirePython } from "../lib/notebook/execute.ts";
-import { ensureUserKernelSpec } from "../lib/notebook/kernelspec.ts";
+import { writeNotebookHtml } from "../lib/notebook/html_export.ts";
+import { parseNotebook } from "../lib/notebook/ipynb.ts";
 import { notebookProfile, PROFILES } from "../lib/notebook/profile.ts";
 import { repoRoot } from "../lib/notebook/paths.ts";
 import { choiceFlag, numberFlag, parseCommandLine } from "./args.ts";
@@ -53,8 +57,8 @@ export function describeResult(r: ExecuteResult): string {
     `${r.ename}: ${r.evalue}; outputs so far in ${r.out}`;
 }
 
-const USAGE = "usage: deno task notebooks [--profile tiny|quick|paper] [--inplace] [--out DIR] " +
-  "[--timeout SECONDS_PER_CELL] [names...]";
+const USAGE = "usage: deno task notebooks [--profile tiny|quick|paper] [--out DIR] " +
+  "[--html] [--html-dir DIR] [--timeout SECONDS_PER_CELL] [names...]";
 
 async function main(): Promise<number> {
   const cli = parseCommandLine({
@@ -62,7 +66,8 @@ async function main(): Promise<number> {
     allowPositionals: true,
     options: {
       profile: { type: "string" },
-      inplace: { type: "boolean", default: false },
+      html: { type: "boolean", default: false },
+      "html-dir": { type: "string" },
       out: { type: "string" },
       timeout: { type: "string", default: "1800" },
       dir: { type: "string" },
@@ -79,16 +84,11 @@ async function main(): Promise<number> {
   const notebooks = await selectNotebooks(dir, positionals);
   if (notebooks.length === 0) throw new Error(`no notebooks in ${dir}`);
   const python = await requirePython();
-  try {
-    const spec = await ensureUserKernelSpec();
-    console.error(`Deno kernelspec: ${spec}`);
-  } catch (err) {
-    console.error(`warning: ${(err as Error).message} (headless runs do not need it)`);
-  }
-  if (!values.inplace) await Deno.mkdir(outDir, { recursive: true });
+  await Deno.mkdir(outDir, { recursive: true });
+  const htmlDir = values["html-dir"] ?? join(repoRoot(), "results", "notebooks");
   let failed = 0;
   for (const nb of notebooks) {
-    const outPath = values.inplace ? nb : join(outDir, basename(nb));
+    const outPath = join(outDir, basename(nb));
     console.error(`=== ${basename(nb)} (profile ${profile})`);
     const r = await executeNotebook(nb, {
       outPath,
@@ -98,6 +98,11 @@ async function main(): Promise<number> {
     });
     console.error(describeResult(r));
     if (!r.ok) failed++;
+    if (values.html || values["html-dir"]) {
+      const doc = parseNotebook(await Deno.readTextFile(outPath), outPath);
+      const page = await writeNotebookHtml(doc, htmlDir, basename(nb).replace(/\.ipynb$/, ""));
+      console.error(`html: ${page}`);
+    }
   }
   console.error(`${notebooks.length - failed} of ${notebooks.length} notebooks ran without errors`);
   return failed === 0 ? 0 : 1;

@@ -11,9 +11,12 @@
  * Steps: (1) the kit trains and evaluates (`cli/train.ts --out <out>/kit`, resumable like any
  * run); (2) the exact train/test images and labels of that run are exported to `<out>/data`
  * (raw NHWC uint8, int32 labels, meta.json); (3) the twin trains and evaluates from the run's
- * `config.json` and that export (its result is kept in `<out>/twin/result.json`); (4) a table of
- * both sides and their gaps is printed and written to `<out>/parity.json`. The export is deleted
- * afterwards.
+ * `config.json` and that export, with the NT-Xent temperature the kit's method resolved
+ * (`--temperature`, {@link kitTemperature}; its result is kept in `<out>/twin/result.json`);
+ * (4) a table of both sides and their gaps is printed and written to `<out>/parity.json`. The
+ * export is deleted afterwards. Step by step (loss, gradients, AdamW update) the twin is checked
+ * against the kit by `cli/twin_step_export.ts` + `bench/twin_step_check.py`
+ * (cli/twin_step_test.ts).
  *
  * @module
  */
@@ -22,6 +25,8 @@ import { type ExperimentConfig } from "../lib/config/experiment.ts";
 import { loadDataset } from "../lib/data/registry.ts";
 import { labelBudgetIndices } from "../lib/data/splits.ts";
 import type { ImageDataset } from "../lib/data/dataset.ts";
+import { SIMCLR_OPTIONS } from "../lib/methods/simclr.ts";
+import { readOptions } from "../lib/methods/option_schema.ts";
 import { hasTorch, pythonCandidates } from "./bench_torch.ts";
 import { positiveIntegerFlag, UsageError } from "./args.ts";
 import { runMain } from "./run_main.ts";
@@ -374,6 +379,29 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
+/**
+ * The NT-Xent temperature the kit's SimCLR trains with for `cfg`: `methodOptions.temperature`,
+ * else the method's default (the kit writes `methodOptions: {}` when `--temperature` is left
+ * out). Parity hands it to the twin explicitly, so the twin never falls back on a default of
+ * its own.
+ */
+export function kitTemperature(cfg: ExperimentConfig): number {
+  return readOptions("simclr", SIMCLR_OPTIONS, cfg.methodOptions ?? {}).temperature;
+}
+
+/**
+ * Whether a stored twin result was made by the twin run parity would start now: same config
+ * text, threads and temperature (results written before the twin reported its temperature are
+ * not reused).
+ */
+export function twinResultReusable(
+  stored: Record<string, unknown> | undefined,
+  want: { cfgText: string; threads: number; temperature: number },
+): boolean {
+  return stored !== undefined && stored.config === want.cfgText &&
+    stored.threads === want.threads && stored.temperature === want.temperature;
+}
+
 /** Runs the twin on the kit run's config and exported data, or reuses its stored result. */
 async function runTwin(opts: {
   python: string;
@@ -383,14 +411,13 @@ async function runTwin(opts: {
   outDir: string;
   threads: number;
   seed: number;
+  temperature: number;
   fresh: boolean;
   log: (line: string) => void;
 }): Promise<Record<string, unknown>> {
   const resultPath = join(opts.outDir, "result.json");
   const stored = await readJson<Record<string, unknown>>(resultPath);
-  if (
-    !opts.fresh && stored && stored.config === opts.cfgText && stored.threads === opts.threads
-  ) {
+  if (!opts.fresh && stored && twinResultReusable(stored, opts)) {
     opts.log(`${resultPath}: the twin finished earlier with this config; reusing its result`);
     return stored;
   }
@@ -405,6 +432,8 @@ async function runTwin(opts: {
     String(opts.threads),
     "--seed",
     String(opts.seed),
+    "--temperature",
+    String(opts.temperature),
   ], { OMP_NUM_THREADS: String(opts.threads) });
   await Deno.mkdir(opts.outDir, { recursive: true });
   await Deno.writeTextFile(
@@ -447,7 +476,11 @@ async function main(args: string[]): Promise<number> {
   try {
     log(`exporting the run's images to ${dataDir}`);
     data = await exportRunData(cfg, dataDir, { dataDir: p.dataDir, log });
-    log(`twin: ${python} bench/simclr_twin.py --config ${configPath} --data ${dataDir}`);
+    const temperature = kitTemperature(cfg);
+    log(
+      `twin: ${python} bench/simclr_twin.py --config ${configPath} --data ${dataDir} ` +
+        `--temperature ${temperature}`,
+    );
     twin = await runTwin({
       python,
       config: configPath,
@@ -456,6 +489,7 @@ async function main(args: string[]): Promise<number> {
       outDir: join(out, "twin"),
       threads: p.threads,
       seed: cfg.seed,
+      temperature,
       fresh: p.fresh,
       log,
     });

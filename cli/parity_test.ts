@@ -4,7 +4,8 @@ import { defaultExperiment, type ExperimentConfig, peakLr } from "../lib/config/
 import { warmupCosine } from "../lib/optim/schedule.ts";
 import { stepsPerEpoch } from "../lib/train/trainer.ts";
 import { hasTorch, pythonCandidates } from "./bench_torch.ts";
-import { PARITY_DEFAULTS, parseParityArgs } from "./parity.ts";
+import { kitTemperature, PARITY_DEFAULTS, parseParityArgs, twinResultReusable } from "./parity.ts";
+import { SIMCLR_OPTIONS } from "../lib/methods/simclr.ts";
 
 const TWIN = new URL("../bench/simclr_twin.py", import.meta.url).pathname;
 
@@ -48,6 +49,20 @@ Deno.test("parseParityArgs adds the parity defaults, keeps given flags and strip
   }
   assert.throws(() => parseParityArgs(["--method", "moco-v2"]), /mirrors simclr only/);
   assert.throws(() => parseParityArgs(["--threads", "0"]), /--threads expects a positive/);
+});
+
+Deno.test("parity hands the twin the kit's resolved temperature and reruns stale results", () => {
+  const cfg = defaultExperiment();
+  // `deno task train` without --temperature writes methodOptions {}: the method's default.
+  assert.deepEqual(cfg.methodOptions, {});
+  assert.equal(kitTemperature(cfg), SIMCLR_OPTIONS.temperature.default);
+  assert.equal(kitTemperature({ ...cfg, methodOptions: { temperature: 0.5 } }), 0.5);
+  const want = { cfgText: "{}", threads: 2, temperature: 0.2 };
+  assert.ok(twinResultReusable({ config: "{}", threads: 2, temperature: 0.2 }, want));
+  // A result from before the twin reported its temperature (it then ran at 0.5) is redone.
+  assert.ok(!twinResultReusable({ config: "{}", threads: 2 }, want));
+  assert.ok(!twinResultReusable({ config: "{}", threads: 2, temperature: 0.5 }, want));
+  assert.ok(!twinResultReusable({ config: "{}", threads: 1, temperature: 0.2 }, want));
 });
 
 /** The kit's lr per step for `cfg` on `count` images: trainer.ts's rule fed to warmupCosine. */
@@ -180,6 +195,9 @@ Deno.test("deno task parity runs kit and twin on a tiny synthetic setting", asyn
     }
     await assert.rejects(Deno.stat(join(out, "data")), Deno.errors.NotFound);
     assert.deepEqual(JSON.parse(await Deno.readTextFile(join(out, "parity.json"))), report);
+    // No --temperature given: the twin trained at the kit's default temperature.
+    const twinResult = JSON.parse(await Deno.readTextFile(join(out, "twin/result.json")));
+    assert.equal(twinResult.temperature, SIMCLR_OPTIONS.temperature.default);
 
     // The twin's schedule at each epoch's last step equals the lr the kit logged there.
     const cfg = JSON.parse(await Deno.readTextFile(join(out, "kit/config.json")));

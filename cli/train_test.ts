@@ -65,3 +65,14 @@ Deno.test("train refuses a malformed --crop-scale before doing anything", async 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--crop-scale expects "lo,hi" with 0 < lo <= hi <= 1/);
 });
+
+Deno.test("train --method <name> --help lists that method's options from its schema", async () => {
+  const r = await train(["--method", "kdc-mae", "--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Usage: deno task train/);
+  assert.match(r.stdout, /Options of kdc-mae/);
+  assert.match(r.stdout, /^ {2}lambdaKd = 10\n {6}weight lambda_kd/m);
+  assert.match(r.stdout, /^ {2}streams = 2\n.*\n {6}values: one of "2", "3"/m);
+  const plain = await train(["--help"]);
+  assert.doesNotMatch(plain.stdout, /Options of/);
+});

@@ -19,10 +19,20 @@
  *   difference, whatever the sign of the mean;
  * - `too-few-seeds`: no interval at all (fewer than 2 seeds per arm).
  *
+ * Beside every interval stands the minimal detectable difference
+ * {@link ArmComparison.mde} (`lib/stats/power.ts`): the smallest true
+ * difference these seeds detect with 80% power at the two-sided level of the
+ * interval, from the spread observed: paired
+ * `(t_{1-a/2, n-1} + t_{0.8, n-1}) * sd_diff / sqrt(n)`, Welch the same with
+ * the Welch df and standard error. An interval that includes zero then reads
+ * "no difference larger than MDE points detectable", not "no effect". It is
+ * NaN (undefined) with fewer than 2 seeds and with no spread.
+ *
  * @module
  */
 import type { AblationRow } from "./row.ts";
-import { mean, sampleStd, studentTQuantile } from "./stats.ts";
+import { mean, sampleStd, studentTQuantile } from "../stats/t_interval.ts";
+import { mdeMultiplier } from "../stats/power.ts";
 
 /** How {@link compareArms} pairs the runs. */
 export type Pairing = "auto" | "paired" | "welch";
@@ -58,6 +68,14 @@ export interface ArmComparison {
   evidence: ComparisonEvidence;
   /** `evidence === "excludes-zero"`: a zero-width interval (no spread) never excludes zero. */
   excludesZero: boolean;
+  /**
+   * Minimal detectable difference (same units as the metric): the smallest true |a - b| these
+   * seeds detect with {@link ArmComparison.power} at the interval's two-sided level, from the
+   * observed spread (see module docs). NaN with fewer than 2 seeds or no spread (undefined).
+   */
+  mde: number;
+  /** Power the {@link ArmComparison.mde} is computed for (0.8). */
+  power: number;
   /** One sentence for reports. */
   text: string;
 }
@@ -66,6 +84,8 @@ export interface ArmComparison {
 export interface CompareOptions {
   level?: number;
   pairing?: Pairing;
+  /** Power of the minimal detectable difference (default 0.8). */
+  power?: number;
 }
 
 function valuesBySeed(rows: readonly AblationRow[], arm: string, metric: string) {
@@ -90,6 +110,7 @@ export function compareArms(
 ): ArmComparison {
   const level = opts.level ?? 0.95;
   const pairing = opts.pairing ?? "auto";
+  const power = opts.power ?? 0.8;
   const va = valuesBySeed(rows, a, metric);
   const vb = valuesBySeed(rows, b, metric);
   const arms = [...new Set(rows.map((r) => r.arm))];
@@ -122,12 +143,15 @@ export function compareArms(
   let spread: number;
   let half: number;
   let df: number;
+  /** Standard error of the difference (what the interval's half-width multiplies). */
+  let se: number;
   if (paired) {
     const d = [...va.keys()].map((s) => va.get(s)! - vb.get(s)!);
     diff = mean(d);
     df = d.length - 1;
     spread = sampleStd(d);
-    half = q(df) * spread / Math.sqrt(d.length);
+    se = spread / Math.sqrt(d.length);
+    half = q(df) * se;
   } else {
     diff = mean(xa) - mean(xb);
     const sa = xa.length > 1 ? sampleStd(xa) ** 2 / xa.length : NaN;
@@ -137,6 +161,7 @@ export function compareArms(
     df = se2 === 0
       ? xa.length + xb.length - 2
       : se2 * se2 / (sa * sa / (xa.length - 1) + sb * sb / (xb.length - 1));
+    se = spread;
     half = q(df) * spread;
   }
   const evidence: ComparisonEvidence = !Number.isFinite(spread)
@@ -149,6 +174,9 @@ export function compareArms(
     ? "excludes-zero"
     : "includes-zero";
   if (evidence === "no-spread") half = 0;
+  const mde = evidence === "excludes-zero" || evidence === "includes-zero"
+    ? mdeMultiplier(df, 1 - level, power) * se
+    : NaN;
   const low = diff - half;
   const high = diff + half;
   const pct = Math.round(level * 100);
@@ -163,8 +191,17 @@ export function compareArms(
     "excludes-zero": `the interval excludes zero: ${a} is ${
       diff > 0 ? "higher" : "lower"
     } than ${b} at this level`,
-    "includes-zero": "the interval includes zero: no detectable difference at this level",
+    "includes-zero":
+      `the interval includes zero: no difference larger than ${fmt(mde)} points detectable with ${
+        va.size === vb.size ? va.size : `${xa.length} vs ${xb.length}`
+      } ` +
+      `seeds (MDE, ${Math.round(power * 100)}% power)`,
   }[evidence];
+  const mdeText = evidence === "excludes-zero"
+    ? `; MDE ${fmt(mde)} at ${Math.round(power * 100)}% power`
+    : evidence === "includes-zero"
+    ? ""
+    : "; MDE undefined";
   return {
     metric,
     a,
@@ -181,8 +218,10 @@ export function compareArms(
     method: paired ? "paired" : "welch",
     evidence,
     excludesZero: evidence === "excludes-zero",
+    mde,
+    power,
     text:
       `${a} - ${b} on ${metric}: ${diff >= 0 ? "+" : ""}${fmt(diff)} (${pct}% CI [${fmt(low)}, ` +
-      `${fmt(high)}], ${how}); ${verdict}`,
+      `${fmt(high)}], ${how}); ${verdict}${mdeText}`,
   };
 }

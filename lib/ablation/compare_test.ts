@@ -3,6 +3,8 @@ import { Rng } from "../rng.ts";
 import { randomRows } from "./fixture_rows.ts";
 import type { AblationRow } from "./row.ts";
 import { type ArmComparison, compareArms } from "./compare.ts";
+import { mdeMultiplier } from "../stats/power.ts";
+import { sampleStd } from "../stats/t_interval.ts";
 
 /** Rows of arms `a` and `b` over `seeds` with the given linearTop1 values. */
 function rowsOf(values: Record<string, number[]>, seeds: Record<string, number[]>): AblationRow[] {
@@ -100,5 +102,57 @@ Deno.test("compareArms evidence: a small real spread still gives an interval; on
   const one = compareArms(rowsOf({ a: [3], b: [1] }, { a: [0], b: [0] }), "a", "b", "linearTop1");
   assert.equal(one.evidence, "too-few-seeds");
   assert.match(one.text, /too few seeds/);
+  assert.ok(Number.isNaN(one.mde), "one seed: the MDE is undefined");
+  assert.match(one.text, /MDE undefined/);
   assertConsistent(one);
+});
+
+Deno.test("compareArms: the MDE is (t_0.975 + t_0.8) sd_diff / sqrt(n) and stands in the text", () => {
+  // Paired differences 1, 2, 4 over 3 seeds: sd sqrt(7/3); MDE = 5.3633 * 1.5275 / 1.7321 = 4.73.
+  const c = compareArms(
+    rowsOf({ a: [11, 22, 34], b: [10, 20, 30] }, { a: [0, 1, 2], b: [0, 1, 2] }),
+    "a",
+    "b",
+    "linearTop1",
+  );
+  assert.equal(c.method, "paired");
+  const want = (4.30265 + 1.06066) * Math.sqrt(7 / 3) / Math.sqrt(3);
+  assert.ok(Math.abs(c.mde - want) < 1e-3, `${c.mde} vs ${want}`);
+  assert.equal(c.power, 0.8);
+  assert.equal(c.evidence, "includes-zero");
+  assert.match(c.text, /no difference larger than 4\.73 points detectable with 3 seeds/);
+  assert.doesNotMatch(c.text, /no effect/);
+  // The MDE is wider than the interval's half-width (power 80% > 50%).
+  assert.ok(c.mde > (c.high - c.low) / 2);
+  // A higher power asks for a larger difference.
+  const p9 = compareArms(
+    rowsOf({ a: [11, 22, 34], b: [10, 20, 30] }, { a: [0, 1, 2], b: [0, 1, 2] }),
+    "a",
+    "b",
+    "linearTop1",
+    { power: 0.9 },
+  );
+  assert.ok(p9.mde > c.mde);
+  // Welch: the same multiplier at the Welch df times the standard error.
+  const w = compareArms(
+    rowsOf({ a: [11, 22, 34], b: [10, 20, 30] }, { a: [0, 1, 2], b: [3, 4, 5] }),
+    "a",
+    "b",
+    "linearTop1",
+  );
+  assert.equal(w.method, "welch");
+  const se = Math.sqrt(sampleStd([11, 22, 34]) ** 2 / 3 + sampleStd([10, 20, 30]) ** 2 / 3);
+  assert.ok(Math.abs(w.mde - mdeMultiplier(w.df) * se) < 1e-9);
+});
+
+Deno.test("compareArms: a difference that excludes zero also reports its MDE", () => {
+  const c = compareArms(
+    rowsOf({ a: [15, 16.2, 14.9], b: [10, 11, 10] }, { a: [0, 1, 2], b: [0, 1, 2] }),
+    "a",
+    "b",
+    "linearTop1",
+  );
+  assert.equal(c.evidence, "excludes-zero");
+  assert.ok(Number.isFinite(c.mde) && c.mde > 0);
+  assert.match(c.text, /; MDE \d+(\.\d+)? at 80% power$/);
 });

@@ -3,9 +3,10 @@
  * and dataset, a bar per arm at the mean over seeds with the 95% Student-t
  * interval as error bar, saved as figure JSON under `figures/`. `deno task
  * figures` renders them to SVG, PDF and
- * PNG. Bars are labelled with the arms' short names; the title names the
- * dataset (synthetic data marked) and the seed count; `title` (the
- * ablation's) is kept in the figure's metadata as `layout.meta.ablation`.
+ * PNG. Bars are labelled with the arms' labels (wrapped by `barChart`); the
+ * title names the dataset by its readable name (synthetic data marked), the
+ * note under it what bars and error bars are; `title` (the ablation's) is kept
+ * in the figure's metadata as `layout.meta.ablation`.
  *
  * @module
  */
@@ -16,6 +17,14 @@ import type { AxisSpec } from "../plot/figure.ts";
 import type { AblationRow } from "./row.ts";
 import type { SummaryRow } from "./summary.ts";
 
+/** Readable names of the kit's datasets for figure titles (other names are shown as they are). */
+export const DATASET_LABELS: Readonly<Record<string, string>> = {
+  "cifar10-jpeg": "CIFAR-10 (JPEG copy)",
+  cifar10: "CIFAR-10",
+  svhn: "SVHN",
+  synthetic: "Synthetic shapes",
+};
+
 /** Axis title and unit of the kit's result metrics (accuracies are percentages). */
 export function metricAxis(metric: string): AxisSpec {
   const known: Record<string, string> = {
@@ -25,6 +34,8 @@ export function metricAxis(metric: string): AxisSpec {
     knnTop5: "kNN top-5 accuracy",
     finetuneTop1: "Fine-tuning top-1 accuracy",
     finetuneTop5: "Fine-tuning top-5 accuracy",
+    visibleCellPct: "Feature cells visible to the neck",
+    noVisibleCellPct: "Masked views without a visible cell",
   };
   if (metric in known) return { title: known[metric], unit: "%" };
   if (/seconds$/i.test(metric)) return { title: metric, unit: "s" };
@@ -47,19 +58,21 @@ export async function writeAblationFigures(
   const paths: string[] = [];
   for (const dataset of datasets) {
     for (const metric of metrics) {
-      const lines = summary.filter((s) => s.dataset === dataset && s.metric === metric);
-      const samples = lines.map((s) =>
-        rows.filter((r) => r.arm === s.arm && r.dataset === dataset)
+      const armSamples = (arm: string) =>
+        rows.filter((r) => r.arm === arm && r.dataset === dataset)
           .map((r) => r.metrics[metric])
-          .filter((v): v is number => typeof v === "number")
+          .filter((v): v is number => typeof v === "number");
+      // Arms without values for this metric (e.g. no mask: no visible-cell fraction) are left out.
+      const lines = summary.filter((s) =>
+        s.dataset === dataset && s.metric === metric && armSamples(s.arm).length > 0
       );
+      if (lines.length === 0) continue;
+      const samples = lines.map((s) => armSamples(s.arm));
       const synthetic = lines.some((s) => s.synthetic) ? " [SYNTHETIC DATA]" : "";
-      const n = Math.min(...samples.map((xs) => xs.length));
-      // Short arm names on the axis (the labels are in summary.csv and COMMAND.md) and a
-      // one-line title: long labels and titles do not fit a figure meant for a paper.
-      const fig = barChart(lines.map((s) => s.arm), [{ name: metric, samples }], {
-        title: `${dataset}${synthetic}: mean ± 95% CI over ${n} seeds`,
-        x: { title: "Arm", unit: null },
+      const fig = barChart(lines.map((s) => s.label), [{ name: metric, samples }], {
+        title: `${DATASET_LABELS[dataset] ?? dataset}${synthetic}`,
+        size: lines.length > 4 ? "page" : "column",
+        x: { title: "Configuration", unit: null },
         y: metricAxis(metric),
         error: "ci",
       });

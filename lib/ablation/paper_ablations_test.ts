@@ -1,19 +1,29 @@
 /**
- * The paper ablations (smag-mask, smag-gating, smag-tokens, kdc-masks): every
+ * The paper ablations (smag-mask, smag-gating, smag-tokens, smag-learned-masks, kdc-masks,
+ * saliency-branch, saliency-geometry): every
  * arm builds a valid config and a working method under every profile, the
  * arms differ in exactly the factor each ablation varies, and the CLI's
  * dry run lists arms x seeds runs.
  */
 import assert from "node:assert/strict";
 import * as tf from "../tfjs.ts";
-import { validateExperiment } from "../config/experiment.ts";
+import { defaultExperiment, validateExperiment } from "../config/experiment.ts";
+import { neckPreset } from "../config/presets.ts";
 import { buildMethod } from "../methods/all.ts";
 import { PAPER_TOKEN_SPECS, scaleTokenSpec } from "../masking/token_masks.ts";
 import { getAblation } from "./ablations.ts";
 import { armConfig } from "./runner.ts";
-import { PROFILE_NAMES } from "./spec.ts";
+import { applyPatch, PROFILE_NAMES } from "./spec.ts";
 
-const NAMES = ["smag-mask", "smag-gating", "smag-tokens", "kdc-masks"] as const;
+const NAMES = [
+  "smag-mask",
+  "smag-gating",
+  "smag-tokens",
+  "smag-learned-masks",
+  "kdc-masks",
+  "saliency-branch",
+  "saliency-geometry",
+] as const;
 const ctx = {
   imageShape: [32, 32, 3] as [number, number, number],
   stats: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
@@ -54,8 +64,21 @@ Deno.test("paper ablations: arms differ only in the factor each ablation varies"
       delete c.methodOptions.tokenSize;
       delete c.methodOptions.tokenCount;
     },
+    "smag-learned-masks": (c) => {
+      delete c.methodOptions.mask;
+      delete c.methodOptions.grid;
+      delete c.methodOptions.generator;
+    },
     "kdc-masks": (c) => {
       c.methodOptions = {};
+    },
+    "saliency-branch": (c) => {
+      c.method = "any";
+      c.methodOptions = {};
+    },
+    "saliency-geometry": (c) => {
+      delete c.methodOptions.grid;
+      delete c.methodOptions.filterScale;
     },
   };
   for (const name of NAMES) {
@@ -120,4 +143,53 @@ Deno.test("deno task ablate <name> --dry-run lists arms x seeds runs for each pa
     assert.match(text, new RegExp(`${runs} runs: 0 cached, 0 to resume, ${runs} to run`));
   }
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("the S-MAG ablations take their necks from lib/config/presets.ts", async () => {
+  const gating = await getAblation("smag-gating");
+  const necks = gating.arms.map((arm) => applyPatch(defaultExperiment(), arm.patch).encoder.neck);
+  assert.deepEqual(necks, [
+    neckPreset("gap"),
+    neckPreset("sam"),
+    neckPreset("gam"),
+    neckPreset("hsagm", 256),
+  ]);
+  for (const name of ["smag-mask", "smag-tokens"]) {
+    for (const arm of (await getAblation(name)).arms) {
+      assert.deepEqual(applyPatch(defaultExperiment(), arm.patch).encoder.neck, neckPreset("gam"));
+    }
+  }
+});
+
+Deno.test("smag-learned-masks: random grid cells are feature cells, every arm masks half", async () => {
+  const spec = await getAblation("smag-learned-masks");
+  for (const profile of PROFILE_NAMES) {
+    const cfgs = spec.arms.map((a) => armConfig(spec, a.name, 0, profile));
+    for (const cfg of cfgs) assert.equal(cfg.methodOptions.ratio, 0.5);
+    const blocks = cfgs[0].encoder.backbone.blocks as number[];
+    assert.equal(cfgs[0].methodOptions.mask, "grid");
+    assert.equal(cfgs[0].methodOptions.grid, 32 / 2 ** (blocks.length - 1), profile);
+    assert.deepEqual(cfgs.slice(1).map((c) => c.methodOptions.generator), ["conv", "mlp"]);
+  }
+});
+
+Deno.test("kdc-masks has the lambda_kd 0 (CAV-MAE) arm; its learned weights are L_c and L_kd's", async () => {
+  const spec = await getAblation("kdc-masks");
+  const opts = (arm: string) => armConfig(spec, arm, 0, "quick").methodOptions;
+  assert.equal(opts("dual-compl-kd0").lambdaKd, 0);
+  assert.equal(opts("dual-compl-kd0").masks, "complementary");
+  assert.equal(opts("dual-compl").lambdaKd, 10, "the baseline is lambda_kd 10");
+  assert.equal(opts("dual-compl-dw").learnedTerms, "con-kd");
+  assert.equal(opts("dual-compl").weights, "static", "the static arms learn no weights");
+});
+
+Deno.test("saliency-branch compares every masked branch with unmasked MoCo v2", async () => {
+  const spec = await getAblation("saliency-branch");
+  assert.equal(spec.baseline, "mocov2");
+  assert.equal(armConfig(spec, "mocov2", 0, "quick").method, "moco-v2");
+  for (const b of ["query", "key", "both"]) {
+    const cfg = armConfig(spec, b, 0, "quick");
+    assert.equal(cfg.method, "saliency-moco");
+    assert.equal(cfg.methodOptions.maskBranch, b);
+  }
 });

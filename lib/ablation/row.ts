@@ -13,13 +13,23 @@ import type { ExperimentResult } from "../experiment/run.ts";
 export const RANDOM_INIT_METRICS: readonly string[] = ["randomInitLinearTop1", "randomInitKnnTop1"];
 
 /**
- * Metrics summarised per arm: the ablation's own, then the random-init baseline metrics that
- * every row has.
+ * How much of the mask a mask-aware neck saw (smag): the percentage of the masked views'
+ * feature cells that counted as visible, and of masked views with no visible cell (uniform
+ * attention = GAP). In the runs table and, when every row has them, in the summary.
+ */
+export const MASK_VISIBILITY_METRICS: readonly string[] = ["visibleCellPct", "noVisibleCellPct"];
+
+/**
+ * Metrics summarised per arm: the ablation's own, then the random-init baseline metrics when
+ * every row has them and the mask visibility metrics when any row has them.
  */
 export function summaryMetrics(metrics: readonly string[], rows: readonly AblationRow[]): string[] {
-  const extra = RANDOM_INIT_METRICS.filter((m) =>
-    !metrics.includes(m) && rows.length > 0 && rows.every((r) => typeof r.metrics[m] === "number")
-  );
+  const has = (r: AblationRow, m: string) => typeof r.metrics[m] === "number";
+  const extra = [
+    ...RANDOM_INIT_METRICS.filter((m) => rows.length > 0 && rows.every((r) => has(r, m))),
+    // Arms without a mask have none; their summary rows say "no values".
+    ...MASK_VISIBILITY_METRICS.filter((m) => rows.some((r) => has(r, m))),
+  ].filter((m) => !metrics.includes(m));
   return [...metrics, ...extra];
 }
 
@@ -33,6 +43,7 @@ export const STANDARD_METRICS: readonly string[] = [
   "finetuneTop5",
   "finalLoss",
   ...RANDOM_INIT_METRICS,
+  ...MASK_VISIBILITY_METRICS,
 ];
 
 /** One finished run. Accuracies are percentages (as in `ExperimentResult`). */

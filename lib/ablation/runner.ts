@@ -31,6 +31,7 @@ import type { BackendRequest } from "../backend/select.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { loadDataset } from "../data/registry.ts";
 import { type ExperimentResult, runExperiment } from "../experiment/run.ts";
+import { withDefaultOptions } from "../methods/all.ts";
 import { readJsonIfExists, writeJsonAtomic } from "../train/run_record.ts";
 import { type AblationSpec, applyPatch, PROFILE_NAMES, type ProfileName } from "./spec.ts";
 import { type AblationRow, rowFromResult, type RunIdentity, summaryMetrics } from "./row.ts";
@@ -174,7 +175,7 @@ export function armConfig(
   cfg = applyPatch(cfg, arm.patch);
   if (dataset) cfg.data = { ...cfg.data, dataset };
   cfg.seed = seed;
-  return cfg;
+  return withDefaultOptions(cfg);
 }
 
 /** Expands arms x seeds into planned runs (config, hash, run directory, lock path). */
@@ -235,28 +236,11 @@ async function trainRuns(
   identity: (run: PlannedRun) => RunIdentity,
 ): Promise<void> {
   const log = opts.log ?? ((l: string) => console.error(l));
-  const runLog = opts.runLog ?? log;
   const pollMs = opts.pollMs ?? 2000;
   const total = outcome.runs.length;
-  const datasets = new Map<string, Promise<ImageDataset>>();
-  const datasetFor = (cfg: ExperimentConfig) => {
-    const key = JSON.stringify([cfg.data.dataset, cfg.data.trainSize, cfg.data.testSize]);
-    let ds = datasets.get(key);
-    if (!ds) {
-      ds = loadDataset(cfg.data.dataset, {
-        dataDir: opts.dataDir,
-        trainSize: cfg.data.trainSize,
-        testSize: cfg.data.testSize,
-        seed: 0,
-        onProgress: runLog,
-      });
-      datasets.set(key, ds);
-    }
-    return ds;
-  };
-
-  let pending = [...runs];
+  const datasetFor = datasetCache(opts);
   const announcedWait = new Set<string>();
+  let pending = [...runs];
   let firstPass = true;
   while (pending.length > 0) {
     const stillPending: PlannedRun[] = [];
@@ -271,56 +255,18 @@ async function trainRuns(
         progressed = true;
         continue;
       }
-      let attempt = await tryAcquireRunLock(run.lockPath);
-      if (!attempt.acquired && opts.isLockStale && await opts.isLockStale(run, attempt.holder)) {
-        log(`${where(run)}: the lock of ${describeOwner(attempt.holder)} is stale; taking it over`);
-        await Deno.remove(run.lockPath).catch(() => {});
-        attempt = await tryAcquireRunLock(run.lockPath);
-      }
+      const attempt = await acquireRun(run, opts, log, announcedWait);
       if (!attempt.acquired) {
-        if (!announcedWait.has(run.id)) {
-          log(`${where(run)}: held by ${describeOwner(attempt.holder)}; coming back to it later`);
-          announcedWait.add(run.id);
-        }
         stillPending.push(run);
         continue;
       }
       try {
-        if (attempt.tookOverFrom) {
-          log(`${where(run)}: took over the stale lock of ${describeOwner(attempt.tookOverFrom)}`);
-        }
-        // Another runner may have finished it between our check and the lock.
-        const now = await finishedResult(run);
-        let result: ExperimentResult;
-        if (now) {
-          result = now;
-          outcome.byOthers.push(run.id);
-        } else {
-          const state = await runState(run);
-          log(
-            `${where(run)}: ${state === "resumable" ? "resuming" : "training"} ${run.id} ` +
-              `(${rowsById.size}/${total} done)`,
-          );
-          try {
-            result = await runExperiment(run.config, {
-              outDir: run.runDir,
-              backend: opts.backend,
-              threads: opts.threads,
-              dataDir: opts.dataDir,
-              shouldStop: opts.shouldStop,
-              log: runLog,
-              progress: opts.progress,
-              dataset: await datasetFor(run.config),
-            });
-          } catch (err) {
-            const e = err as Error;
-            if (e.name !== "TrainingInterruptedError") {
-              e.message = `${where(run)} (${run.runDir}): ${e.message}`;
-            }
-            throw e;
-          }
-          outcome.trained.push(run.id);
-        }
+        const { result, by } = await trainLockedRun(run, attempt, opts, datasetFor, {
+          log,
+          done: rowsById.size,
+          total,
+        });
+        (by === "others" ? outcome.byOthers : outcome.trained).push(run.id);
         rowsById.set(run.id, rowFromResult(identity(run), result, spec.metrics));
         progressed = true;
       } finally {
@@ -332,6 +278,95 @@ async function trainRuns(
     if (pending.length > 0 && !progressed) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+}
+
+/** Loads each (dataset, sizes) once for all runs of the ablation. */
+function datasetCache(opts: AblationOptions): (cfg: ExperimentConfig) => Promise<ImageDataset> {
+  const runLog = opts.runLog ?? opts.log ?? ((l: string) => console.error(l));
+  const datasets = new Map<string, Promise<ImageDataset>>();
+  return (cfg) => {
+    const key = JSON.stringify([cfg.data.dataset, cfg.data.trainSize, cfg.data.testSize]);
+    let ds = datasets.get(key);
+    if (!ds) {
+      ds = loadDataset(cfg.data.dataset, {
+        dataDir: opts.dataDir,
+        trainSize: cfg.data.trainSize,
+        testSize: cfg.data.testSize,
+        seed: 0,
+        onProgress: runLog,
+      });
+      datasets.set(key, ds);
+    }
+    return ds;
+  };
+}
+
+/**
+ * Tries to take the run's lock (taking over a stale one when `opts.isLockStale`
+ * says so); a lock held by another runner is announced once per run.
+ */
+async function acquireRun(
+  run: PlannedRun,
+  opts: AblationOptions,
+  log: (line: string) => void,
+  announcedWait: Set<string>,
+): Promise<Awaited<ReturnType<typeof tryAcquireRunLock>>> {
+  let attempt = await tryAcquireRunLock(run.lockPath);
+  if (!attempt.acquired && opts.isLockStale && await opts.isLockStale(run, attempt.holder)) {
+    log(`${where(run)}: the lock of ${describeOwner(attempt.holder)} is stale; taking it over`);
+    await Deno.remove(run.lockPath).catch(() => {});
+    attempt = await tryAcquireRunLock(run.lockPath);
+  }
+  if (!attempt.acquired && !announcedWait.has(run.id)) {
+    log(`${where(run)}: held by ${describeOwner(attempt.holder)}; coming back to it later`);
+    announcedWait.add(run.id);
+  }
+  return attempt;
+}
+
+/**
+ * Trains (or resumes) a run whose lock this runner holds, unless another
+ * runner finished it between the check and the lock. Errors name the arm and
+ * the run folder (except a stop, which is passed on as it is).
+ */
+async function trainLockedRun(
+  run: PlannedRun,
+  attempt: Extract<Awaited<ReturnType<typeof tryAcquireRunLock>>, { acquired: true }>,
+  opts: AblationOptions,
+  datasetFor: (cfg: ExperimentConfig) => Promise<ImageDataset>,
+  status: { log: (line: string) => void; done: number; total: number },
+): Promise<{ result: ExperimentResult; by: "others" | "this runner" }> {
+  const { log } = status;
+  if (attempt.tookOverFrom) {
+    log(`${where(run)}: took over the stale lock of ${describeOwner(attempt.tookOverFrom)}`);
+  }
+  // Another runner may have finished it between our check and the lock.
+  const now = await finishedResult(run);
+  if (now) return { result: now, by: "others" };
+  const state = await runState(run);
+  log(
+    `${where(run)}: ${state === "resumable" ? "resuming" : "training"} ${run.id} ` +
+      `(${status.done}/${status.total} done)`,
+  );
+  try {
+    const result = await runExperiment(run.config, {
+      outDir: run.runDir,
+      backend: opts.backend,
+      threads: opts.threads,
+      dataDir: opts.dataDir,
+      shouldStop: opts.shouldStop,
+      log: opts.runLog ?? log,
+      progress: opts.progress,
+      dataset: await datasetFor(run.config),
+    });
+    return { result, by: "this runner" };
+  } catch (err) {
+    const e = err as Error;
+    if (e.name !== "TrainingInterruptedError") {
+      e.message = `${where(run)} (${run.runDir}): ${e.message}`;
+    }
+    throw e;
   }
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { AblationRow } from "./row.ts";
-import { meanConfidenceInterval } from "./stats.ts";
+import { meanConfidenceInterval } from "../stats/t_interval.ts";
 
 /** One line of `summary.csv`. `std`/`ci_*` are null with a single seed (see `note`). */
 export interface SummaryRow {

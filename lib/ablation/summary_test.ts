@@ -4,7 +4,7 @@ import type { AblationRow } from "./row.ts";
 import { randomRows } from "./fixture_rows.ts";
 import { formatSummaryTable, summarize } from "./summary.ts";
 import { compareArms } from "./compare.ts";
-import { mean, sampleStd, studentTQuantile } from "./stats.ts";
+import { mean, sampleStd, studentTQuantile } from "../stats/t_interval.ts";
 
 Deno.test("summarize: mean, sample std and t interval per arm and metric", () => {
   const rng = new Rng(2);

@@ -10,9 +10,12 @@
  *   profile, arm, label, dataset, synthetic, metric, seeds, mean, std, ci_low,
  *   ci_high, note); with one seed std/ci are empty and `note` says why;
  * - `comparisons.{csv,parquet}`: each arm against the baseline (ablation,
- *   metric, arm, baseline, diff, ci_low, ci_high, df, method, excludes_zero,
- *   evidence, text); `evidence` is `ArmComparison.evidence` (`no-spread`: a
- *   zero-width interval, no evidence either way).
+ *   metric, arm, baseline, diff, ci_low, ci_high, mde, df, method,
+ *   excludes_zero, evidence, text); `evidence` is `ArmComparison.evidence`
+ *   (`no-spread`: a zero-width interval, no evidence either way); `mde` is
+ *   `ArmComparison.mde`, the minimal detectable difference (two-sided level
+ *   of the interval, 80% power) for the seeds used, empty when undefined
+ *   (fewer than 2 seeds, or no spread).
  *
  * DataFrames come from `nodejs-polars` 0.25.2 (native N-API addon; works
  * under Deno). 0.26.1, the latest, does not resolve: Deno says "Could not find
@@ -117,6 +120,7 @@ export function comparisonsFrame(ablation: string, list: readonly ArmComparison[
     pl.Series("diff", list.map((c) => fin(c.diff)), pl.Float64),
     pl.Series("ci_low", list.map((c) => fin(c.low)), pl.Float64),
     pl.Series("ci_high", list.map((c) => fin(c.high)), pl.Float64),
+    pl.Series("mde", list.map((c) => fin(c.mde)), pl.Float64),
     pl.Series("df", list.map((c) => fin(c.df)), pl.Float64),
     pl.Series("method", list.map((c) => c.method), pl.Utf8),
     pl.Series("excludes_zero", list.map((c) => c.excludesZero), pl.Bool),

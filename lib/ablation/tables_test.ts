@@ -101,13 +101,17 @@ Deno.test("comparisons table keeps its columns and adds the evidence of each com
   const header = (await Deno.readTextFile(paths.comparisonsCsv!)).split("\n")[0];
   assert.equal(
     header,
-    "ablation,metric,arm,baseline,diff,ci_low,ci_high,df,method,excludes_zero,evidence,text",
+    "ablation,metric,arm,baseline,diff,ci_low,ci_high,mde,df,method,excludes_zero,evidence,text",
   );
   for (const path of [paths.comparisonsCsv!, paths.comparisonsParquet!]) {
     const back = readTable(path).toRecords();
     assert.deepEqual(back.map((r) => r.evidence), list.map((c) => c.evidence), path);
     assert.deepEqual(back.map((r) => r.excludes_zero), list.map((c) => c.excludesZero), path);
     assert.equal(back[2].excludes_zero, false, "a zero-width interval excludes nothing");
+    for (const i of [0, 1]) {
+      assert.ok(Math.abs((back[i].mde as number) - list[i].mde) < 1e-9, `${path} mde ${i}`);
+    }
+    assert.equal(back[2].mde, null, "no spread: the MDE is undefined (empty)");
   }
   await Deno.remove(dir, { recursive: true });
 });

@@ -252,6 +252,26 @@ async function activate(
   }
 }
 
+/** The first clause of a probe's detail: up to the first `;`, `(` or `:`. */
+function firstClause(detail: string): string {
+  return detail.split(/[;(:]/)[0].trim();
+}
+
+/**
+ * The one-line log of an automatic choice, e.g. `backend: native (oneDNN 2.6.3 through Deno FFI;
+ * skipped tensorflow: neither ... installed, webgpu: only a software adapter)`. The full reasons
+ * stay in {@link BackendInfo.reason} (written to each run's run.json).
+ */
+export function backendLine(name: string, detail: string, skipped: readonly string[]): string {
+  const why = firstClause(detail);
+  const skip = skipped.map((s) => {
+    const [backend, ...rest] = s.split(": ");
+    return `${backend} (${firstClause(rest.join(": "))})`;
+  });
+  return `backend: ${name}${why ? ` (${why})` : ""}` +
+    (skip.length ? `; skipped ${skip.join(", ")}` : "");
+}
+
 /**
  * Selects and initialises the backend (see module doc for the order) and returns what was
  * chosen and why. Safe to call again: re-selects, reusing already-initialised backends.
@@ -290,7 +310,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     try {
       const a = await activate(name, threads, log);
       const reason = [`auto: ${p.detail}`, ...skipped.map((s) => `not ${s}`)].join("; ");
-      log(`backend: ${name} (${reason})`);
+      log(backendLine(name, p.detail, skipped));
       return { ...base, name, reason, adapter: p.adapter, ...a };
     } catch (e) {
       skipped.push(`${name}: failed to initialise: ${(e as Error).message}`);

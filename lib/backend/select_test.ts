@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "../tfjs.ts";
-import { BACKEND_NAMES, describeBackends, initBackend } from "./select.ts";
+import { BACKEND_NAMES, backendLine, describeBackends, initBackend } from "./select.ts";
 import { findTfjsNode } from "./tensorflow_probe.ts";
 
 Deno.test("describeBackends lists every backend; wasm and cpu are available", async () => {
@@ -74,4 +74,23 @@ Deno.test("KIT_BACKEND overrides auto and is validated", async () => {
 
 Deno.test("bad thread counts are rejected with the fix", async () => {
   await assert.rejects(() => initBackend({ backend: "cpu", threads: 0 }), /positive integer/);
+});
+
+Deno.test("backendLine: one line naming the choice and each skipped backend by its first clause", () => {
+  const line = backendLine(
+    "native",
+    "oneDNN 2.6.3 through Deno FFI (35 native kernels)",
+    [
+      "tensorflow: neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (x); y",
+      "webgpu: only a software adapter (llvmpipe); slower than wasm",
+    ],
+  );
+  assert.equal(
+    line,
+    "backend: native (oneDNN 2.6.3 through Deno FFI); skipped tensorflow (neither " +
+      "@tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed), webgpu (only a " +
+      "software adapter)",
+  );
+  assert.ok(!line.includes("\n"));
+  assert.equal(backendLine("wasm", "", []), "backend: wasm");
 });

@@ -16,10 +16,10 @@ Deno.test("canonicalJson and configHash ignore key order and undefined fields, n
   assert.notEqual(await configHash(a), await configHash({ ...b, a: { x: "s", y: [2, 1] } }));
 });
 
-Deno.test("peak lr follows 5e-4 x batch / 256 unless set explicitly", () => {
+Deno.test("peak lr follows 1e-3 x batch / 256 unless set explicitly", () => {
   const cfg = defaultExperiment();
   for (const batch of [64, 256, 1024]) {
-    assert.equal(peakLr({ ...cfg.optim, batchSize: batch }), 5e-4 * batch / 256);
+    assert.equal(peakLr({ ...cfg.optim, batchSize: batch }), 1e-3 * batch / 256);
   }
   assert.equal(peakLr({ ...cfg.optim, lr: 0.1 }), 0.1);
 });

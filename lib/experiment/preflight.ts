@@ -11,6 +11,7 @@ import type { ExperimentConfig } from "../config/experiment.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { labelBudgetIndices } from "../data/splits.ts";
 import { methodSpec } from "../methods/all.ts";
+import { checkOptionNames, readOptions } from "../methods/option_schema.ts";
 import { expectedMaskedFraction } from "../masking/token_masks.ts";
 import { isNoSpaceError, isReadOnlyError } from "../train/run_record.ts";
 
@@ -21,15 +22,7 @@ import { isNoSpaceError, isReadOnlyError } from "../train/run_record.ts";
  */
 export function checkMethodConfig(cfg: ExperimentConfig): void {
   const spec = methodSpec(cfg.method);
-  const unknown = Object.keys(cfg.methodOptions ?? {}).filter((k) => !(k in spec.defaults));
-  if (unknown.length > 0) {
-    throw new Error(
-      `method "${spec.name}" has no option(s) ${unknown.join(", ")}; its options are: ` +
-        `${
-          Object.keys(spec.defaults).join(", ") || "(none)"
-        } (remove the --option or fix its name)`,
-    );
-  }
+  checkOptionNames(spec.name, spec.options, cfg.methodOptions ?? {});
 }
 
 async function nearestExistingFolder(path: string): Promise<string> {
@@ -89,7 +82,10 @@ export function checkTokenMasks(
   imageShape: readonly [number, number, number],
   log: (line: string) => void,
 ): void {
-  const opts = { ...methodSpec(cfg.method).defaults, ...cfg.methodOptions };
+  const spec = methodSpec(cfg.method);
+  // The method's own reading (defaults filled once, values checked): a bad value is refused
+  // here with the same message the method would give.
+  const opts = readOptions(spec.name, spec.options, cfg.methodOptions);
   const { mask, tokenSize: s, tokenCount: count } = opts;
   if (mask !== "token" || typeof s !== "number" || typeof count !== "number") return;
   const [h, w] = imageShape;

@@ -47,7 +47,7 @@ Deno.test("runExperiment: every bad config is refused before the run folder exis
       [
         "out-of-range option",
         (c) => (c.methodOptions = { temperature: -1 }),
-        /temperature must be > 0/,
+        /option "temperature" must be a number > 0, got -1/,
       ],
       [
         "impossible mask ratio",

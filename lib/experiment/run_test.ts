@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
 import { runExperiment } from "./run.ts";
+import { withDefaultOptions } from "../methods/all.ts";
 import type { RunRecord } from "../train/run_record.ts";
 
 function tinyConfig(): ExperimentConfig {
@@ -51,7 +52,16 @@ Deno.test("runExperiment writes config, run record, metrics and result, and reus
     const top1 = JSON.parse(line).metrics.knnMonitorTop1;
     assert.ok(top1 >= 0 && top1 <= 100, `kNN monitor top-1 ${top1} in every epoch line`);
   }
-  assert.deepEqual(JSON.parse(await Deno.readTextFile(join(out, "config.json"))), cfg);
+  // config.json is the config with every method option written out (defaults included).
+  assert.deepEqual(
+    JSON.parse(await Deno.readTextFile(join(out, "config.json"))),
+    withDefaultOptions(cfg),
+  );
+  assert.equal(
+    JSON.parse(await Deno.readTextFile(join(out, "config.json"))).methodOptions
+      .temperature,
+    0.2,
+  );
 
   const again = await runExperiment(cfg, { ...quiet, outDir: out });
   assert.deepEqual(again, result);

@@ -27,7 +27,7 @@
 import * as tf from "../tfjs.ts";
 import { l2NormalizeRows } from "./nt_xent.ts";
 
-/** Options of {@link infoNce} and {@link infoNceLogits}. */
+/** Options of {@link infoNce}. */
 export interface InfoNceOptions {
   /**
    * One extra negative per query, `[N, D]` (row i is the hard negative of
@@ -36,14 +36,6 @@ export interface InfoNceOptions {
   hardNegatives?: tf.Tensor2D | null;
   /** Scale of the hard-negative similarity; default 2 (the saliency paper's value). */
   alpha?: number;
-}
-
-/** Logits and targets of {@link infoNceLogits}. */
-export interface InfoNceLogits {
-  /** `[N, M]` logits (already divided by tau); M = N (+1) in-batch, 1 + K (+1) with a bank. */
-  logits: tf.Tensor2D;
-  /** Column of each row's positive: i in-batch, 0 with a bank. */
-  labels: Int32Array;
 }
 
 /** Default hard-negative scale (Chin et al., WACV 2024). */
@@ -114,32 +106,6 @@ function buildLogits(
   }
   const sims = columns.length === 1 ? columns[0] : tf.concat(columns, 1);
   return tf.div(sims, tau) as tf.Tensor2D;
-}
-
-/**
- * InfoNCE logits and the column of each row's positive, e.g. for a top-1
- * "positive retrieval" accuracy (`argMax(logits, 1) == labels`).
- *
- * @param q [N, D] float32 queries; k [N, D] positive keys (row i pairs with row i).
- * @param negatives [K, D] negative bank (e.g. a MoCo queue), or null for the
- *   other keys of the batch.
- * @param tau temperature > 0.
- * @returns `[N, M]` logits (caller disposes) and the positives' columns.
- */
-export function infoNceLogits(
-  q: tf.Tensor2D,
-  k: tf.Tensor2D,
-  negatives: tf.Tensor2D | null,
-  tau: number,
-  opts: InfoNceOptions = {},
-): InfoNceLogits {
-  checkInputs("infoNceLogits", q, k, negatives, tau, opts);
-  const n = q.shape[0];
-  const logits = tf.tidy(() => buildLogits(q, k, negatives, tau, opts));
-  const labels = negatives === null
-    ? Int32Array.from({ length: n }, (_, i) => i)
-    : new Int32Array(n);
-  return { logits, labels };
 }
 
 /**

@@ -155,34 +155,3 @@ export function maskedPatchMse(
     return tf.div(tf.sum(tf.mul(perPatch, masked)), count) as tf.Scalar;
   });
 }
-
-/** Options of {@link maeReconstructionLoss}. */
-export interface MaeLossOptions {
-  /** Patch side p in pixels (must divide H and W). */
-  patchSize: number;
-  /** Normalise each target patch by its mean and variance (MAE default true). */
-  normPixLoss?: boolean;
-}
-
-/**
- * MAE reconstruction loss: {@link maskedPatchMse} between the decoder's
- * patch predictions and the (optionally per-patch normalised) patches of the
- * original images.
- *
- * @param pred [N, L, p*p*C] predicted patches.
- * @param images [N, H, W, C] original (unmasked) images, the target.
- * @param visible [N, L] 1 = kept/visible, 0 = masked; only masked patches count.
- * @returns scalar loss.
- */
-export function maeReconstructionLoss(
-  pred: tf.Tensor3D,
-  images: tf.Tensor4D,
-  visible: tf.Tensor2D,
-  opts: MaeLossOptions,
-): tf.Scalar {
-  return tf.tidy(() => {
-    const patches = patchify(images, opts.patchSize);
-    const target = (opts.normPixLoss ?? true) ? normalizePatches(patches) : patches;
-    return maskedPatchMse(pred, target, visible);
-  });
-}

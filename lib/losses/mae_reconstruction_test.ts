@@ -2,13 +2,21 @@ import * as tf from "../tfjs.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../rng.ts";
 import { checkGradients } from "../testing/gradcheck.ts";
-import {
-  maeReconstructionLoss,
-  maskedPatchMse,
-  normalizePatches,
-  patchify,
-  unpatchify,
-} from "./mae_reconstruction.ts";
+import { maskedPatchMse, normalizePatches, patchify, unpatchify } from "./mae_reconstruction.ts";
+
+/** MAE's reconstruction loss as the methods compose it: (normalised) patches, masked MSE. */
+function maeReconstructionLoss(
+  pred: tf.Tensor3D,
+  images: tf.Tensor4D,
+  visible: tf.Tensor2D,
+  opts: { patchSize: number; normPixLoss?: boolean },
+): tf.Scalar {
+  return tf.tidy(() => {
+    const patches = patchify(images, opts.patchSize);
+    const target = (opts.normPixLoss ?? true) ? normalizePatches(patches) : patches;
+    return maskedPatchMse(pred, target, visible);
+  });
+}
 
 await tf.setBackend("cpu");
 

@@ -11,7 +11,10 @@
  *
  * Outputs are soft masks in the kit's convention (1 = kept). To mask pixels,
  * expand them with `tokenMaskToPixels` (reshape `[N,h,w,1]` to `[N,h*w]` first)
- * and pass them to `applyVisualMask`.
+ * and pass them to `applyVisualMask`, or pass them to `maskImages` as a `given`
+ * mask. `smag` trains them adversarially (`mask: "learned"`): the mask goes
+ * through {@link reverseGradient}, so the generator maximises the loss the
+ * encoder minimises, under a budget on the masked fraction.
  *
  * @module
  */
@@ -129,4 +132,18 @@ export class ConvMaskGenerator {
       return tf.sigmoid(x);
     });
   }
+}
+
+const reverse = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  value: tf.clone(args[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.neg(dy),
+}));
+
+/**
+ * Identity in the forward pass whose gradient is negated (a gradient-reversal
+ * layer): parameters upstream of it ascend the loss that those downstream
+ * descend, as in adversarial mask learning (ADIOS).
+ */
+export function reverseGradient<T extends tf.Tensor>(x: T): T {
+  return reverse(x) as T;
 }

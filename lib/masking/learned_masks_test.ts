@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../rng.ts";
 import { ParamStore, valueAndGrads } from "../nn/params.ts";
 import { checkGradients } from "../testing/gradcheck.ts";
-import { AttentionMaskMlp, ConvMaskGenerator } from "./learned_masks.ts";
+import { AttentionMaskMlp, ConvMaskGenerator, reverseGradient } from "./learned_masks.ts";
 import { tokenMaskToPixels } from "./token_masks.ts";
 import { applyVisualMask } from "./visual_mask.ts";
 
@@ -120,4 +120,14 @@ Deno.test("ConvMaskGenerator: gradients flow from a masked-image loss to every p
   const check = checkGradients(([x]) => tf.sum(gen.apply(x as tf.Tensor4D)) as tf.Scalar, [f]);
   assert.ok(check.maxRelError < 2e-2, `max rel error ${check.maxRelError}`);
   store.dispose();
+});
+
+Deno.test("reverseGradient: identity forward, negated gradient backward", () => {
+  const x = tf.tensor2d([[0.5, -1], [2, 3]]);
+  const c = tf.tensor2d([[1, 2], [3, 4]]);
+  const y = reverseGradient(x);
+  assert.deepEqual(Array.from(y.dataSync()), Array.from(x.dataSync()));
+  const g = tf.grad((a) => tf.sum(tf.mul(reverseGradient(a), c)))(x);
+  assert.deepEqual(Array.from(g.dataSync()), [-1, -2, -3, -4]);
+  tf.dispose([x, c, y, g]);
 });

@@ -28,8 +28,8 @@ export interface RgbImage {
  */
 export type ValueRange = "clamp" | "minmax";
 
-/** Options of {@link imageGrid}. */
-export interface ImageGridOptions {
+/** Options of {@link tileColumns}. */
+export interface TileColumnsOptions {
   /** Separator width in pixels between cells (default 2; 0 allowed). */
   separator?: number;
   /** Separator grey level 0..255 (default 255, white). */
@@ -43,29 +43,31 @@ export interface ImageGridOptions {
  * column, left to right. Each column is `[N,H,W,C]` float32 with C = 1
  * (shown grey) or 3, all with the same N, H, W.
  */
-export function imageGrid(columns: tf.Tensor4D[], opts: ImageGridOptions = {}): RgbImage {
+export function tileColumns(columns: tf.Tensor4D[], opts: TileColumnsOptions = {}): RgbImage {
   const sep = opts.separator ?? 2;
   const sepValue = opts.separatorValue ?? 255;
-  if (columns.length === 0) throw new Error("imageGrid: no columns given; pass [N,H,W,C] tensors");
+  if (columns.length === 0) {
+    throw new Error("tileColumns: no columns given; pass [N,H,W,C] tensors");
+  }
   const [n, h, w] = columns[0].shape;
   columns.forEach((col, k) => {
     const [cn, ch, cw, cc] = col.shape;
     if (col.rank !== 4 || cn !== n || ch !== h || cw !== w || (cc !== 1 && cc !== 3)) {
       throw new Error(
-        `imageGrid: column ${k} has shape [${col.shape}], expected [${n},${h},${w},1|3] like ` +
+        `tileColumns: column ${k} has shape [${col.shape}], expected [${n},${h},${w},1|3] like ` +
           `column 0; use [N,H,W,1] masks and RGB or grey images of one size`,
       );
     }
   });
   if (!Number.isInteger(sep) || sep < 0) {
-    throw new RangeError(`imageGrid: separator must be an integer >= 0, got ${sep}`);
+    throw new RangeError(`tileColumns: separator must be an integer >= 0, got ${sep}`);
   }
   const ranges = Array.isArray(opts.range)
     ? opts.range
     : new Array<ValueRange>(columns.length).fill(opts.range ?? "clamp");
   if (ranges.length !== columns.length) {
     throw new Error(
-      `imageGrid: ${ranges.length} ranges for ${columns.length} columns; give one per column`,
+      `tileColumns: ${ranges.length} ranges for ${columns.length} columns; give one per column`,
     );
   }
   const width = columns.length * w + (columns.length - 1) * sep;
@@ -116,7 +118,7 @@ export function maskGrid(opts: {
   separatorValue?: number;
   maskedRange?: ValueRange;
 }): RgbImage {
-  return imageGrid([opts.images, opts.masks, opts.masked], {
+  return tileColumns([opts.images, opts.masks, opts.masked], {
     separator: opts.separator,
     separatorValue: opts.separatorValue,
     range: ["clamp", "clamp", opts.maskedRange ?? "clamp"],

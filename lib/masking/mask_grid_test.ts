@@ -2,7 +2,7 @@ import * as tf from "../tfjs.ts";
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
 import { Rng } from "../rng.ts";
-import { encodePng, imageGrid, maskGrid } from "./mask_grid.ts";
+import { encodePng, maskGrid, tileColumns } from "./mask_grid.ts";
 import { randomTokenMask } from "./token_masks.ts";
 import { applyVisualMask } from "./visual_mask.ts";
 
@@ -52,10 +52,10 @@ Deno.test("maskGrid: layout, separators, byte values and grey masks", () => {
   }
 });
 
-Deno.test("imageGrid: minmax stretches each image to 0..255; bad shapes are rejected", () => {
+Deno.test("tileColumns: minmax stretches each image to 0..255; bad shapes are rejected", () => {
   const rng = new Rng(4);
   const x = randomImages(rng, [2, 4, 5, 1], -3, 7);
-  const g = imageGrid([x], { range: "minmax", separator: 1 });
+  const g = tileColumns([x], { range: "minmax", separator: 1 });
   const v = x.dataSync();
   for (let i = 0; i < 2; i++) {
     const img = v.subarray(i * 20, (i + 1) * 20);
@@ -66,8 +66,8 @@ Deno.test("imageGrid: minmax stretches each image to 0..255; bad shapes are reje
       assert.equal(got, Math.round(((img[p] - lo) * 255) / (hi - lo)));
     }
   }
-  assert.throws(() => imageGrid([x, tf.zeros([2, 4, 4, 1]) as tf.Tensor4D]), /column 1/);
-  assert.throws(() => imageGrid([tf.zeros([2, 4, 5, 2]) as tf.Tensor4D]), /1\|3/);
+  assert.throws(() => tileColumns([x, tf.zeros([2, 4, 4, 1]) as tf.Tensor4D]), /column 1/);
+  assert.throws(() => tileColumns([tf.zeros([2, 4, 5, 2]) as tf.Tensor4D]), /1\|3/);
   x.dispose();
 });
 

@@ -22,13 +22,15 @@
  *
  * | file | what |
  * |---|---|
+ * | `mask_images.ts` | **`maskImages`**: the one pipeline the methods call (token / grid / saliency / given / learned mask -> pixels -> fill -> feature-cell mask) |
+ * | `feature_cell_mask.ts` | `featureCellMask`: pixel mask -> the cells of the backbone's feature map a neck reads; `cellMaskToPixels` back (differentiable) |
+ * | `saliency_masker.ts` | `SaliencyMasker` / `ViewVariants`: saliency maps from an encoder, light masks and hard negatives per view |
  * | `visual_mask.ts` | F2 `applyVisualMask` with fills noise / zero / mean / blur / constant / highpass-noise; `highPass`, `maskFillImage` |
  * | `token_masks.ts` | S-MAG random square tokens (`randomTokenMask`, Fig. 4), `scaleTokenSpec` (224 -> 32 keeping the expected masked area), MAE `gridMask` with exact ratio, `tokenMaskToPixels` |
  * | `multi_masks.ts` | KDC-MAE `complementaryMasks` (disjoint visible sets) and `overlappingMasks` |
  * | `saliency.ts` | relaxed / strict SCDA foreground, `resizeGridMask`, `saliencyGuidedMask`, `hardNegativeMask` (seed 001) |
- * | `structured_masks.ts` | rows, columns, one contiguous block |
- * | `learned_masks.ts` | F3 `AttentionMaskMlp`, F4 `ConvMaskGenerator` over a `ParamStore` |
- * | `mask_grid.ts` | Fig. 4 style grid image (original / mask / masked) and `encodePng` |
+ * | `learned_masks.ts` | F3 `AttentionMaskMlp`, F4 `ConvMaskGenerator` over a `ParamStore`, `reverseGradient` (smag `mask: "learned"`) |
+ * | `mask_grid.ts` | `tileColumns` (tensor columns -> one RGB image; `lib/plot` has the figure `imageGrid`), Fig. 4 style `maskGrid` (original / mask / masked), `encodePng` |
  * | `invert_mask.ts` | `invertMask` between the two conventions |
  *
  * ## Example (S-MAG Fig. 4 on CIFAR-sized images)
@@ -50,7 +52,9 @@ export * from "./visual_mask.ts";
 export * from "./token_masks.ts";
 export * from "./multi_masks.ts";
 export * from "./saliency.ts";
-export * from "./structured_masks.ts";
 export * from "./learned_masks.ts";
 export * from "./mask_grid.ts";
 export * from "./invert_mask.ts";
+export * from "./feature_cell_mask.ts";
+export * from "./mask_images.ts";
+export * from "./saliency_masker.ts";

@@ -10,7 +10,13 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
-import { type GridMask, gridMaskFromPermutations, keptTokenCount } from "./token_masks.ts";
+import type * as tf from "../tfjs.ts";
+import {
+  type GridMask,
+  gridMaskFromPermutations,
+  keptTokenCount,
+  tokenMaskFromPermutations,
+} from "./token_masks.ts";
 
 /** Options shared by {@link complementaryMasks} and {@link overlappingMasks}. */
 export interface MultiMaskOptions {
@@ -52,7 +58,24 @@ function checkCommon(opts: MultiMaskOptions, who: string): number {
  *   tokens first. Dispose their tensors when done.
  */
 export function complementaryMasks(opts: MultiMaskOptions): GridMask[] {
-  const who = "complementaryMasks";
+  const { perms, lKeep } = complementaryPermutations(opts, "complementaryMasks");
+  return perms.map((p) => gridMaskFromPermutations(p, lKeep));
+}
+
+/**
+ * The token masks of {@link complementaryMasks} alone (same draws, no MAE
+ * index tensors): `streams` masks `[N,L]` float32, 1 = kept. Dispose them.
+ */
+export function complementaryTokenMasks(opts: MultiMaskOptions): tf.Tensor2D[] {
+  const { perms, lKeep } = complementaryPermutations(opts, "complementaryMasks");
+  return perms.map((p) => tokenMaskFromPermutations(p, lKeep));
+}
+
+/** Per stream, one permutation per sample whose first `lKeep` entries are that stream's kept set. */
+function complementaryPermutations(
+  opts: MultiMaskOptions,
+  who: string,
+): { perms: Int32Array[][]; lKeep: number } {
   const lKeep = checkCommon(opts, who);
   const { n, L, streams, ratio, rng } = opts;
   if (streams * lKeep > L) {
@@ -64,17 +87,17 @@ export function complementaryMasks(opts: MultiMaskOptions): GridMask[] {
     );
   }
   const perms = Array.from({ length: n }, () => rng.permutation(L));
-  return Array.from({ length: streams }, (_, s) => {
+  const streamPerms = Array.from({ length: streams }, (_, s) => {
     const start = s * lKeep;
-    const rotated = perms.map((p) => {
+    return perms.map((p) => {
       const out = new Int32Array(L);
       out.set(p.subarray(start, start + lKeep), 0);
       out.set(p.subarray(0, start), lKeep);
       out.set(p.subarray(start + lKeep), start + lKeep);
       return out;
     });
-    return gridMaskFromPermutations(rotated, lKeep);
   });
+  return { perms: streamPerms, lKeep };
 }
 
 /**
@@ -89,6 +112,19 @@ export function overlappingMasks(opts: MultiMaskOptions): GridMask[] {
   return Array.from(
     { length: streams },
     () => gridMaskFromPermutations(Array.from({ length: n }, () => rng.permutation(L)), lKeep),
+  );
+}
+
+/**
+ * The token masks of {@link overlappingMasks} alone (same draws, no MAE index
+ * tensors): `streams` masks `[N,L]` float32, 1 = kept. Dispose them.
+ */
+export function overlappingTokenMasks(opts: MultiMaskOptions): tf.Tensor2D[] {
+  const lKeep = checkCommon(opts, "overlappingMasks");
+  const { n, L, streams, rng } = opts;
+  return Array.from(
+    { length: streams },
+    () => tokenMaskFromPermutations(Array.from({ length: n }, () => rng.permutation(L)), lKeep),
   );
 }
 

@@ -298,6 +298,11 @@ export function saliencyGuidedMask(opts: {
  * {@link saliencyGuidedMask}). Cells are chosen uniformly in the foreground,
  * on the device (no read of `fg`).
  *
+ * `maxFraction` caps the masked cells at a fraction of all L cells: with
+ * `ratioOf: "foreground"` the count becomes `round(min(r |fg| / L, maxFraction) L)`,
+ * as in the authors' released code (`min(r * FG_ratio, 0.55)` of the 49 cells,
+ * `Dataset/random_mask_hp.py`); absent: no cap.
+ *
  * @param opts.fg `[N,L]` float32, 1 = foreground.
  */
 export function hardNegativeMask(opts: {
@@ -305,6 +310,7 @@ export function hardNegativeMask(opts: {
   rng: Rng;
   ratioRange?: [number, number];
   ratioOf?: "foreground" | "all";
+  maxFraction?: number;
 }): SaliencyMask {
   const who = "hardNegativeMask";
   const { rng, fg } = opts;
@@ -312,6 +318,10 @@ export function hardNegativeMask(opts: {
   const ratioOf = opts.ratioOf ?? "foreground";
   checkRange(ratioRange, who, "ratioRange");
   checkForeground(fg, who);
+  const cap = opts.maxFraction;
+  if (cap !== undefined && !(cap >= 0 && cap <= 1)) {
+    throw new RangeError(`${who}: maxFraction must be in [0, 1] (e.g. 0.55), got ${cap}`);
+  }
   const [n, L] = fg.shape;
   const ratio = new Float64Array(n);
   const counts = new Float32Array(n * (L + 1));
@@ -319,9 +329,10 @@ export function hardNegativeMask(opts: {
     const r = rng.uniform(ratioRange[0], ratioRange[1]);
     ratio[i] = r;
     for (let c = 0; c <= L; c++) {
-      counts[i * (L + 1) + c] = ratioOf === "foreground"
-        ? Math.round(r * c)
+      const count = ratioOf === "foreground"
+        ? (cap === undefined ? Math.round(r * c) : Math.round(Math.min((r * c) / L, cap) * L))
         : Math.min(Math.floor(r * L + 1e-9), c);
+      counts[i * (L + 1) + c] = cap === undefined ? count : Math.min(count, Math.round(cap * L));
     }
   }
   const order = randomOrders(rng, n, L);

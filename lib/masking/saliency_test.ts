@@ -262,3 +262,31 @@ Deno.test("saliency functions leave no tensors behind", () => {
   assert.equal(tf.memory().numTensors, before);
   fmap.dispose();
 });
+
+Deno.test("hardNegativeMask: maxFraction caps the masked cells at round(min(r |fg| / L, cap) L)", () => {
+  // All 49 cells foreground, r in [0.7, 0.7]: uncapped round(0.7 * 49) = 34, capped round(0.55 * 49) = 27.
+  const fg = tf.ones([3, 49]) as tf.Tensor2D;
+  const count = (maxFraction?: number) => {
+    const { mask } = hardNegativeMask({ fg, rng: new Rng(4), ratioRange: [0.7, 0.7], maxFraction });
+    const kept = Array.from(tf.sum(mask, 1).dataSync());
+    mask.dispose();
+    return kept.map((k) => 49 - k);
+  };
+  assert.deepEqual(count(), [34, 34, 34]);
+  assert.deepEqual(count(0.55), [27, 27, 27]);
+  assert.deepEqual(count(1), [34, 34, 34], "cap 1 is no cap");
+  // Below the cap nothing changes: 10 foreground cells, r 0.7 -> 7 masked.
+  const few = tf.tensor2d([Array.from({ length: 49 }, (_, i) => (i < 10 ? 1 : 0))]);
+  const { mask } = hardNegativeMask({
+    fg: few,
+    rng: new Rng(5),
+    ratioRange: [0.7, 0.7],
+    maxFraction: 0.55,
+  });
+  assert.equal(49 - tf.sum(mask).dataSync()[0], 7);
+  assert.throws(
+    () => hardNegativeMask({ fg, rng: new Rng(1), maxFraction: 1.5 }),
+    /maxFraction must be in \[0, 1\]/,
+  );
+  tf.dispose([fg, few, mask]);
+});

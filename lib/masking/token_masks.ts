@@ -222,6 +222,27 @@ export function keptTokenCount(L: number, ratio: number): number {
 }
 
 /**
+ * The token mask `[N,L]` float32 (1 = kept) whose sample i keeps the first
+ * `lKeep` entries of `perms[i]`, without MAE's index tensors (see
+ * {@link gridMaskFromPermutations} for those).
+ */
+export function tokenMaskFromPermutations(perms: Int32Array[], lKeep: number): tf.Tensor2D {
+  const n = perms.length;
+  if (n === 0) throw new Error("tokenMaskFromPermutations: no permutations given; pass n >= 1");
+  const L = perms[0].length;
+  const mask = new Float32Array(n * L);
+  perms.forEach((perm, i) => {
+    if (perm.length !== L) {
+      throw new Error(
+        `tokenMaskFromPermutations: permutation ${i} has length ${perm.length}, not ${L}`,
+      );
+    }
+    for (let j = 0; j < lKeep; j++) mask[i * L + perm[j]] = 1;
+  });
+  return tf.tensor2d(mask, [n, L]);
+}
+
+/**
  * Builds a {@link GridMask} from one permutation per sample whose first
  * `lKeep` entries are the kept tokens. perms: `N` permutations of `0..L-1`.
  */
@@ -273,6 +294,24 @@ export function gridMask(
   const lKeep = keptTokenCount(L, ratio);
   const perms = Array.from({ length: n }, () => rng.permutation(L));
   return gridMaskFromPermutations(perms, lKeep);
+}
+
+/**
+ * The token mask of {@link gridMask} alone, `[N, gridH*gridW]` float32 (1 =
+ * kept): the same random draws (one permutation per sample, so the same mask
+ * for the same `rng` state) without building MAE's index tensors.
+ */
+export function gridTokenMask(
+  opts: { n: number; gridH: number; gridW: number; ratio: number; rng: Rng },
+): tf.Tensor2D {
+  const { n, gridH, gridW, ratio, rng } = opts;
+  checkPositiveInt(n, "n", "gridTokenMask");
+  checkPositiveInt(gridH, "gridH", "gridTokenMask");
+  checkPositiveInt(gridW, "gridW", "gridTokenMask");
+  const L = gridH * gridW;
+  const lKeep = keptTokenCount(L, ratio);
+  const perms = Array.from({ length: n }, () => rng.permutation(L));
+  return tokenMaskFromPermutations(perms, lKeep);
 }
 
 /**

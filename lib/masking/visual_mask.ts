@@ -39,6 +39,34 @@ export const STRONG_BLUR = { kernel: 31, sigma: 10 } as const;
 /** Defaults of the `highpass-noise` fill and of {@link highPass} (MSCN / saliency poster). */
 export const HIGH_PASS = { kernel: 11, sigma: 5, std: 0.18 } as const;
 
+/** A Gaussian filter: odd kernel side and sigma, both in pixels. */
+export interface GaussianFilter {
+  kernel: number;
+  sigma: number;
+}
+
+/**
+ * A Gaussian filter given for `fromSide`-pixel images (e.g. the saliency
+ * poster's 224) rescaled to `toSide`-pixel images, as token sizes are: sigma
+ * times `toSide / fromSide`, the kernel side likewise rounded to the nearest
+ * odd integer, at least 3 (so the kernel keeps the same extent in sigmas as
+ * the paper's). 31 / 10 and 11 / 5 at 224 become 5 / 1.43 and 3 / 0.71 at 32.
+ */
+export function scaleGaussianFilter(
+  filter: GaussianFilter,
+  fromSide: number,
+  toSide: number,
+): GaussianFilter {
+  if (!(fromSide > 0) || !(toSide > 0)) {
+    throw new RangeError(
+      `scaleGaussianFilter: image sides must be > 0, got ${fromSide} and ${toSide}`,
+    );
+  }
+  const f = toSide / fromSide;
+  const kernel = Math.max(3, 2 * Math.round((filter.kernel * f - 1) / 2) + 1);
+  return { kernel, sigma: filter.sigma * f };
+}
+
 /**
  * The Gaussian kernel side actually used on an `h x w` image: the largest odd
  * number `<= min(kernel, h, w)`. A 31-tap blur fits 32x32 CIFAR images as is;

@@ -8,6 +8,7 @@ import {
   highPass,
   type MaskFill,
   maskFillImage,
+  scaleGaussianFilter,
 } from "./visual_mask.ts";
 
 await tf.setBackend("cpu");
@@ -183,4 +184,19 @@ Deno.test("applyVisualMask rejects a mask that does not fit the images", () => {
     () => applyVisualMask(x, tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, { kind: "noise", std: 1 }),
     /needs an Rng/,
   );
+});
+
+Deno.test("scaleGaussianFilter: sigma and odd kernel scale with the image side, kernel >= 3", () => {
+  const blur = scaleGaussianFilter({ kernel: 31, sigma: 10 }, 224, 32);
+  assert.equal(blur.kernel, 5); // 31 * 32/224 = 4.43 -> nearest odd 5
+  assert.ok(Math.abs(blur.sigma - 10 / 7) < 1e-12);
+  const hp = scaleGaussianFilter({ kernel: 11, sigma: 5 }, 224, 32);
+  assert.equal(hp.kernel, 3); // 1.57 -> at least 3
+  assert.ok(Math.abs(hp.sigma - 5 / 7) < 1e-12);
+  assert.deepEqual(scaleGaussianFilter({ kernel: 31, sigma: 10 }, 224, 224), {
+    kernel: 31,
+    sigma: 10,
+  });
+  assert.equal(scaleGaussianFilter({ kernel: 31, sigma: 10 }, 224, 96).kernel, 13); // 13.3
+  assert.throws(() => scaleGaussianFilter({ kernel: 3, sigma: 1 }, 0, 32), /sides must be > 0/);
 });

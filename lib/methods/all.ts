@@ -10,4 +10,4 @@ import "./saliency_masked.ts";
 import "./smag.ts";
 import "./kdc_mae.ts";
 import "./mim_siamese.ts";
-export { buildMethod, listMethods, methodSpec } from "./registry.ts";
+export { buildMethod, listMethods, methodSpec, withDefaultOptions } from "./registry.ts";

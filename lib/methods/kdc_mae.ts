@@ -32,20 +32,29 @@
  * The encoder config's projection head is not used (the paper's L_c and L_kd
  * work on the pooled embeddings) and is not built.
  *
- * Options (defaults in brackets): `streams` [2] (2 or 3), `masks`
- * ["complementary"] | "overlap", `ratio` [0.75], `patch` ["auto"] or pixels,
- * `fill` ["zero"] (see `OptionReader.fill`), `normPixLoss` [true],
- * `temperature` [0.05], `lambdaC` [0.01], `lambdaKd` [10] (ablation 5/10/15),
- * `kd` ["kl"] | "js", `weights` ["static"] | "learned", `pool` ["visible"] | "neck".
+ * Options: {@link KDC_MAE_OPTIONS} (`deno task train --method kdc-mae --help`).
+ *
+ * lambda_kd defaults to 10: Table 1's "Proposed" row (64.23 / 58.73 / 43.43 / 41.03 /
+ * 37.62 / 30.95) is Table 2's lambda_kd 10 row and the text under Table 2 calls lambda_kd 10
+ * with complementary masks its best result, although Table 2 prints "Proposed" on the
+ * lambda_kd 5 row, which is ahead of 10 in five of its six columns (behind only in VGGSound
+ * FT AV, 64.01 vs 64.23). `lambdaKd: 0` is the CAV-MAE objective `L_r + lambda_c L_c`.
  *
  * `weights: "learned"` is the paper's "dynamic weights" variant in the kit's
- * form (`UncertaintyWeighting`, Kendall et al. 2018): `sum_i exp(-s_i) L_i + s_i`
- * with one log-variance per term, initialised to `s = -ln(lambda)` so that the
- * starting weights equal the static ones (1, lambdaC, lambdaKd). The s_i are
- * parameters (`lossWeights.rec|con|kd`) in `params()` and `state()`.
+ * form (`UncertaintyWeighting`, Kendall et al. 2018): `exp(-s_i) L_i + s_i`
+ * with one log-variance per learned term, initialised to `s = -ln(lambda)` so
+ * that the starting weights equal the static ones. Which terms are learned is
+ * `learnedTerms`: `"con-kd"` (default) learns only the weights of L_c and
+ * L_kd and keeps L_r at weight 1, `L = L_r + sum_{c,kd} exp(-s_i) L_i + s_i`,
+ * as KDC-MAE section 3 (Table 3 discussion) says: "dynamic weights replacing
+ * lambda_c and lambda_kd"; the paper's loss has no weight on L_r at all
+ * (`L_total = L_r + lambda_c L_c`, section 2.1). `"all"` also learns the
+ * weight of L_r: that was the kit's only form before 2026-12-03 and stays
+ * reachable for comparison. The s_i are parameters (`lossWeights.con|kd`,
+ * plus `lossWeights.rec` under "all") in `params()` and `state()`.
  *
  * Metrics: `rec`, `con`, `kd` (unweighted terms); with learned weights also
- * `w_rec`, `w_con`, `w_kd` (the current exp(-s_i)).
+ * `w_con`, `w_kd` (and `w_rec` under "all"): the current exp(-s_i).
  *
  * @module
  */
@@ -55,8 +64,9 @@ import { infoNce } from "../losses/info_nce.ts";
 import { type KdKind, multiStreamKd } from "../losses/kd_divergence.ts";
 import { UncertaintyWeighting, weightedLossSum } from "../losses/loss_weights.ts";
 import { maskedPatchMse } from "../losses/mae_reconstruction.ts";
-import { complementaryMasks, disposeGridMasks, overlappingMasks } from "../masking/multi_masks.ts";
+import { complementaryTokenMasks, overlappingTokenMasks } from "../masking/multi_masks.ts";
 import type { MaskFill } from "../masking/visual_mask.ts";
+import { maskImages } from "../masking/mask_images.ts";
 import { buildEncoder, type Encoder } from "../models/encoder.ts";
 import type { PatchDecoder } from "../models/patch_decoder.ts";
 import { Rng } from "../rng.ts";
@@ -64,19 +74,83 @@ import type { ExperimentConfig } from "../config/experiment.ts";
 import type { StepInput, StepLoss } from "./method.ts";
 import { SingleStoreMethod } from "./single_store_method.ts";
 import { type MethodContext, registerMethod } from "./registry.ts";
-import { OptionReader } from "./method_options.ts";
 import {
-  maeViewRecipe,
-  occludeOnGrid,
-  type PatchGeometry,
-  patchGeometry,
-} from "./occlusion_views.ts";
+  booleanOption,
+  choiceOption,
+  defineOptions,
+  fillOption,
+  numberOption,
+  numberOrAutoOption,
+  readOptions,
+} from "./option_schema.ts";
+import { maeViewRecipe, type PatchGeometry, patchGeometry } from "./occlusion_views.ts";
 import { cellDecoder, reconstructPatches } from "./patch_reconstruction.ts";
 
 const TERMS = ["rec", "con", "kd"] as const;
 
+/** The options of `kdc-mae`. */
+export const KDC_MAE_OPTIONS = defineOptions({
+  streams: choiceOption([2, 3] as const, 2, "number of masked streams per image"),
+  masks: choiceOption(
+    ["complementary", "overlap"] as const,
+    "complementary",
+    "pairwise disjoint visible sets (needs ratio >= 1 - 1/streams) or independent masks",
+  ),
+  ratio: numberOption(0.75, "fraction of the patches masked in every stream", {
+    min: 0,
+    below: 1,
+  }),
+  patch: numberOrAutoOption("auto", "patch side in pixels; auto: the backbone's output stride", {
+    integer: true,
+    min: 1,
+  }),
+  fill: fillOption("zero", "what masked patches become (zero = the dataset's mean colour)"),
+  normPixLoss: booleanOption(true, "L_r against per-patch normalised pixels"),
+  temperature: numberOption(0.05, "tau of the InfoNCE term L_c", { above: 0 }),
+  lambdaC: numberOption(0.01, "weight lambda_c of L_c", { min: 0 }),
+  lambdaKd: numberOption(
+    10,
+    "weight lambda_kd of L_kd (10: the value behind the paper's Table 1 numbers; ablation 0 / 5 " +
+      "/ 10 / 15)",
+    { min: 0 },
+  ),
+  kd: choiceOption(["kl", "js"] as const, "kl", "L_kd: symmetric KL or Jensen-Shannon"),
+  weights: choiceOption(
+    ["static", "learned"] as const,
+    "static",
+    "static lambdas or learned uncertainty weights starting from them",
+  ),
+  learnedTerms: choiceOption(
+    ["con-kd", "all"] as const,
+    "con-kd",
+    "terms whose weights are learned: L_c and L_kd (the paper's dynamic weights; L_r stays 1) " +
+      "or all three (the kit's form before 2026-12-03)",
+    { appliesWhen: 'weights = "learned"' },
+  ),
+  pool: choiceOption(
+    ["visible", "neck"] as const,
+    "visible",
+    "pooled embedding: mean over visible cells or the encoder's neck",
+  ),
+});
+
+/**
+ * The batch of one KDC-MAE step, stream-major (rows s*N .. s*N+N-1 are stream
+ * s); masks 1 = visible.
+ */
+export interface KdcBatch {
+  /** `[N,H,W,C]` the un-masked view (reconstruction target). */
+  view: tf.Tensor4D;
+  /** `[S*N,H,W,C]` the masked streams. */
+  masked: tf.Tensor4D;
+  /** `[S*N,L]` patch masks of the streams. */
+  patchMask: tf.Tensor2D;
+  /** `[S*N,h*w]` feature cells visible in each stream. */
+  cells: tf.Tensor2D;
+}
+
 /** The KDC-MAE method (see module docs). */
-export class KdcMae extends SingleStoreMethod {
+export class KdcMae extends SingleStoreMethod<KdcBatch> {
   readonly name = "kdc-mae";
   readonly encoder: Encoder;
   readonly decoder: PatchDecoder;
@@ -93,23 +167,25 @@ export class KdcMae extends SingleStoreMethod {
   readonly pool: "visible" | "neck";
   /** Learned loss weights, when `weights: "learned"`. */
   readonly learnedWeights: UncertaintyWeighting | undefined;
+  /** Terms whose weights are learned (empty with static weights). */
+  readonly learnedTerms: readonly (typeof TERMS)[number][];
   readonly #recipe: ViewRecipe;
 
   constructor(cfg: ExperimentConfig, ctx: MethodContext) {
     super(cfg.seed);
-    const opt = new OptionReader("kdc-mae", cfg.methodOptions);
-    this.streams = opt.choice("streams", [2, 3] as const);
-    this.masks = opt.choice("masks", ["complementary", "overlap"] as const);
-    this.ratio = opt.number("ratio", { min: 0, below: 1 });
-    const patch = opt.numberOrAuto("patch", { integer: true, min: 1 });
-    this.fill = opt.fill("fill");
-    this.normPixLoss = opt.boolean("normPixLoss");
-    this.temperature = opt.number("temperature", { above: 0 });
-    this.lambdaC = opt.number("lambdaC", { min: 0 });
-    this.lambdaKd = opt.number("lambdaKd", { min: 0 });
-    this.kd = opt.choice("kd", ["kl", "js"] as const);
-    this.pool = opt.choice("pool", ["visible", "neck"] as const);
-    const weights = opt.choice("weights", ["static", "learned"] as const);
+    const opt = readOptions("kdc-mae", KDC_MAE_OPTIONS, cfg.methodOptions);
+    this.streams = opt.streams;
+    this.masks = opt.masks;
+    this.ratio = opt.ratio;
+    const patch = opt.patch;
+    this.fill = opt.fill;
+    this.normPixLoss = opt.normPixLoss;
+    this.temperature = opt.temperature;
+    this.lambdaC = opt.lambdaC;
+    this.lambdaKd = opt.lambdaKd;
+    this.kd = opt.kd;
+    this.pool = opt.pool;
+    const weights = opt.weights;
     if (weights === "learned" && (this.lambdaC === 0 || this.lambdaKd === 0)) {
       throw new Error(
         `kdc-mae: learned weights start from lambdaC and lambdaKd and need both > 0, got ` +
@@ -124,7 +200,7 @@ export class KdcMae extends SingleStoreMethod {
     this.geometry = patchGeometry("kdc-mae", patch, this.encoder.backbone, ctx.imageShape);
     const L = this.geometry.gridH * this.geometry.gridW;
     // Surface an infeasible ratio (e.g. complementary with ratio < 1 - 1/streams) now.
-    disposeGridMasks(this.#drawMasks(1, L, new Rng(0)));
+    tf.dispose(this.#drawMasks(1, L, new Rng(0)));
     if (this.normPixLoss && this.geometry.patch * this.geometry.patch * ctx.imageShape[2] < 2) {
       throw new Error("kdc-mae: normPixLoss needs patches of >= 2 values; set normPixLoss=false");
     }
@@ -135,10 +211,13 @@ export class KdcMae extends SingleStoreMethod {
       this.geometry,
       ctx.imageShape[2],
     );
+    this.learnedTerms = weights === "learned"
+      ? (opt.learnedTerms === "all" ? TERMS : ["con", "kd"])
+      : [];
     if (weights === "learned") {
-      this.learnedWeights = new UncertaintyWeighting(this.store, TERMS);
+      this.learnedWeights = new UncertaintyWeighting(this.store, this.learnedTerms);
       const init: Record<string, number> = { rec: 1, con: this.lambdaC, kd: this.lambdaKd };
-      for (const t of TERMS) {
+      for (const t of this.learnedTerms) {
         const s = this.store.params().get(`lossWeights.${t}`)!;
         tf.tidy(() => s.assign(tf.scalar(-Math.log(init[t]))));
       }
@@ -146,34 +225,33 @@ export class KdcMae extends SingleStoreMethod {
     this.#recipe = maeViewRecipe(ctx.stats);
   }
 
-  /**
-   * Returns `[view [N,H,W,C], masked [S*N,H,W,C], patchMask [S*N,L], cells [S*N,h*w]]`,
-   * stream-major (rows s*N .. s*N+N-1 are stream s); masks 1 = visible.
-   */
-  prepare(input: StepInput): tf.Tensor[] {
+  /** One view, its `streams` masked copies and their patch and cell masks. */
+  prepare(input: StepInput): KdcBatch {
     const view = makeView(input.images, this.#recipe, input.rng);
     const n = view.shape[0];
-    const geo = this.geometry;
-    const grids = this.#drawMasks(n, geo.gridH * geo.gridW, input.rng);
-    const occluded = grids.map((g) => occludeOnGrid(view, g.mask, geo, this.fill, input.rng));
-    const out = [
+    const { gridH, gridW, featH, featW } = this.geometry;
+    const tokens = this.#drawMasks(n, gridH * gridW, input.rng);
+    const occluded = tokens.map((t) =>
+      maskImages({
+        images: view,
+        spec: { kind: "given", tokens: t, gridH, gridW },
+        fill: this.fill,
+        featureSize: [featH, featW],
+        rng: input.rng,
+      })
+    );
+    const batch: KdcBatch = {
       view,
-      tf.concat(occluded.map((o) => o.image), 0),
-      tf.concat(grids.map((g) => g.mask), 0),
-      tf.concat(occluded.map((o) => o.cells), 0),
-    ];
-    disposeGridMasks(grids);
-    tf.dispose(occluded.flatMap((o) => [o.image, o.cells]));
-    return out;
+      masked: tf.concat(occluded.map((o) => o.images), 0),
+      patchMask: tf.concat(tokens, 0),
+      cells: tf.concat(occluded.map((o) => o.cells!), 0),
+    };
+    tf.dispose(tokens);
+    tf.dispose(occluded.flatMap((o) => [o.images, o.cells!]));
+    return batch;
   }
 
-  loss(inputs: tf.Tensor[]): StepLoss {
-    const [view, masked, patchMask, cells] = inputs as [
-      tf.Tensor4D,
-      tf.Tensor4D,
-      tf.Tensor2D,
-      tf.Tensor2D,
-    ];
+  loss({ view, masked, patchMask, cells }: KdcBatch): StepLoss {
     const ctx = { training: true };
     const S = this.streams;
     const fmap = this.encoder.featureMap(masked, ctx);
@@ -203,16 +281,24 @@ export class KdcMae extends SingleStoreMethod {
       return { loss, metrics: terms };
     }
     const metrics: Record<string, tf.Scalar> = { ...terms };
-    for (const t of TERMS) {
+    const learned: Record<string, tf.Scalar> = {};
+    for (const t of this.learnedTerms) {
       const s = this.store.params().get(`lossWeights.${t}`)!;
       metrics[`w_${t}`] = tf.exp(tf.neg(s)) as tf.Scalar;
+      learned[t] = terms[t];
     }
-    return { loss: this.learnedWeights.combine(terms), metrics };
+    const combined = this.learnedWeights.combine(learned);
+    // Terms left out of the learned weighting keep weight 1 (L_r under "con-kd").
+    const fixed = TERMS.filter((t) => !this.learnedTerms.includes(t)).map((t) => terms[t]);
+    const loss = fixed.length === 0 ? combined : tf.addN([combined, ...fixed]) as tf.Scalar;
+    return { loss, metrics };
   }
 
-  #drawMasks(n: number, L: number, rng: Rng) {
+  #drawMasks(n: number, L: number, rng: Rng): tf.Tensor2D[] {
     const opts = { n, L, ratio: this.ratio, streams: this.streams, rng };
-    return this.masks === "complementary" ? complementaryMasks(opts) : overlappingMasks(opts);
+    return this.masks === "complementary"
+      ? complementaryTokenMasks(opts)
+      : overlappingTokenMasks(opts);
   }
 }
 
@@ -233,19 +319,6 @@ registerMethod({
   name: "kdc-mae",
   description:
     "KDC-MAE: complementary/overlapping masked streams, L_r + lambda_c InfoNCE + lambda_kd symmetric KL",
-  defaults: {
-    streams: 2,
-    masks: "complementary",
-    ratio: 0.75,
-    patch: "auto",
-    fill: "zero",
-    normPixLoss: true,
-    temperature: 0.05,
-    lambdaC: 0.01,
-    lambdaKd: 10,
-    kd: "kl",
-    weights: "static",
-    pool: "visible",
-  },
+  options: KDC_MAE_OPTIONS,
   build: (cfg, ctx) => new KdcMae(cfg, ctx),
 });

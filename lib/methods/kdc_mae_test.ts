@@ -4,6 +4,7 @@ import { initBackend } from "../backend/select.ts";
 import { Rng } from "../rng.ts";
 import { buildTiny, randomStepInput, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { KdcMae, visibleMean } from "./kdc_mae.ts";
+import { batchTensors } from "./method.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
 
@@ -34,20 +35,49 @@ for (
   });
 }
 
-Deno.test("kdc-mae: learned loss weights are parameters, start at the static lambdas, and move", async () => {
+Deno.test("kdc-mae: learned weights of L_c and L_kd (paper) are parameters, start at the lambdas, and move; L_r stays 1", async () => {
   const cfg = tinyConfig("kdc-mae", { weights: "learned", lambdaC: 0.5, lambdaKd: 4 }, 1);
-  const m = buildTiny(cfg);
-  for (const t of ["rec", "con", "kd"]) {
+  const m = buildTiny(cfg) as KdcMae;
+  assert.deepEqual([...m.learnedTerms], ["con", "kd"]);
+  for (const t of ["con", "kd"]) {
     assert.ok(m.params().has(`lossWeights.${t}`), `lossWeights.${t} not trainable`);
     assert.ok(m.state().has(`lossWeights.${t}`), `lossWeights.${t} not checkpointed`);
   }
+  assert.ok(!m.params().has("lossWeights.rec"), "the paper learns no weight for L_r");
   const w = (t: string) => Math.exp(-m.params().get(`lossWeights.${t}`)!.dataSync()[0]);
-  assert.ok(Math.abs(w("rec") - 1) < 1e-6 && Math.abs(w("con") - 0.5) < 1e-6);
+  assert.ok(Math.abs(w("con") - 0.5) < 1e-6);
   assert.ok(Math.abs(w("kd") - 4) < 1e-5);
+  // The loss is L_r + sum_{c,kd} exp(-s_i) L_i + s_i.
+  const batch = m.prepare(randomStepInput(3));
+  const out = m.loss(batch);
+  const metrics = out.metrics!;
+  const v = (t: tf.Scalar) => t.dataSync()[0];
+  const want = v(metrics.rec) + 0.5 * v(metrics.con) - Math.log(0.5) +
+    4 * v(metrics.kd) - Math.log(4);
+  assert.ok(Math.abs(v(out.loss) - want) < 1e-4 * Math.max(1, Math.abs(want)), `${v(out.loss)}`);
+  assert.equal(metrics.w_rec, undefined);
+  tf.dispose([out.loss, ...Object.values(metrics)]);
+  tf.dispose(batchTensors(batch));
   const run = await trainTiny(m, cfg);
   assert.ok(Math.abs(run.history[0].metrics.w_con - 0.5) < 0.1);
   assert.notEqual(w("con"), 0.5);
   m.dispose();
+});
+
+Deno.test("kdc-mae: learnedTerms 'all' (the kit's earlier form) also learns the weight of L_r", () => {
+  const cfg = tinyConfig(
+    "kdc-mae",
+    { weights: "learned", learnedTerms: "all", lambdaC: 0.5, lambdaKd: 4 },
+    1,
+  );
+  const m = buildTiny(cfg) as KdcMae;
+  assert.deepEqual([...m.learnedTerms], ["rec", "con", "kd"]);
+  for (const t of ["rec", "con", "kd"]) assert.ok(m.params().has(`lossWeights.${t}`), t);
+  assert.equal(Math.exp(-m.params().get("lossWeights.rec")!.dataSync()[0]), 1);
+  const static_ = buildTiny(tinyConfig("kdc-mae", {}, 1)) as KdcMae;
+  assert.deepEqual([...static_.learnedTerms], []);
+  m.dispose();
+  static_.dispose();
 });
 
 for (const streams of [2, 3]) {
@@ -59,8 +89,8 @@ for (const streams of [2, 3]) {
       });
       const m = buildTiny(cfg) as KdcMae;
       const input = randomStepInput(seed);
-      const inputs = m.prepare(input);
-      const [view, masked, patchMask, cells] = inputs;
+      const batch = m.prepare(input);
+      const { view, masked, patchMask, cells } = batch;
       const n = view.shape[0];
       assert.deepEqual(masked.shape, [streams * n, 32, 32, 3]);
       assert.deepEqual(patchMask.shape, [streams * n, 16]);
@@ -95,7 +125,7 @@ for (const streams of [2, 3]) {
         assert.ok(cellUse.every((u) => u <= 1), `image ${i}: a cell is visible twice`);
         assert.equal(patchUse.reduce((a, b) => a + b, 0), 4 * streams);
       }
-      tf.dispose([...inputs, input.images, input.labels]);
+      tf.dispose([...batchTensors(batch), input.images, input.labels]);
       m.dispose();
     }
   });

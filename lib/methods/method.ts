@@ -1,15 +1,17 @@
 /**
  * What a self-supervised method is to the trainer: something that turns a
- * batch of images into model inputs (outside the gradient tape), computes a
- * scalar loss from them (inside the tape), and optionally updates extra
- * state after the optimizer step (momentum encoders, queues).
+ * batch of images into a named, typed record of model inputs (`prepare`,
+ * outside the gradient tape), computes a scalar loss from that record (`loss`,
+ * inside the tape), and optionally updates extra state after the optimizer
+ * step (`afterStep`: momentum encoders, queues). Options are declared in an
+ * option schema per method (`option_schema.ts`).
  *
  * Shape conventions: `images` are [N,H,W,C] float32 in [0,1], the raw
  * (un-augmented) batch; methods apply their own views and masks.
  *
  * @module
  */
-import type * as tf from "../tfjs.ts";
+import * as tf from "../tfjs.ts";
 import type { Encoder } from "../models/encoder.ts";
 import type { Rng } from "../rng.ts";
 
@@ -33,8 +35,28 @@ export interface StepLoss {
   metrics?: Record<string, tf.Scalar>;
 }
 
-/** A trainable self-supervised method. */
-export interface Method {
+/**
+ * Collects the tensors of a prepared batch for disposal: its fields that are
+ * tensors, and the tensors of fields that are plain objects or arrays (one
+ * level of grouping, e.g. `{ learned: { input, tokenMask } }`, recursively);
+ * other fields, such as a layout tag, are skipped.
+ */
+export function batchTensors(batch: object): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  for (const v of Object.values(batch)) {
+    if (v instanceof tf.Tensor) out.push(v);
+    else if (v !== null && typeof v === "object") out.push(...batchTensors(v));
+  }
+  return out;
+}
+
+/**
+ * A trainable self-supervised method. `B` is the record `prepare` builds
+ * (named tensors, e.g. `{ v1, v2, tokenMask }`) and `loss` / `afterStep`
+ * receive, typed: no positional arrays. The trainer frees the tensors of the
+ * record ({@link batchTensors}) after `afterStep`.
+ */
+export interface Method<B extends object = object> {
   /** Registry name, e.g. `simclr`. */
   readonly name: string;
   /** The encoder evaluated after training (its `embed` gives the features). */
@@ -44,11 +66,11 @@ export interface Method {
   /** Every variable a checkpoint must hold (params, buffers, momentum copies, queues). */
   state(): Map<string, tf.Variable>;
   /** Builds the model inputs for a step (views, masks); runs outside the gradient tape. */
-  prepare(input: StepInput): tf.Tensor[];
-  /** Loss on prepared inputs; runs inside the gradient tape. */
-  loss(inputs: tf.Tensor[], input: StepInput): StepLoss;
+  prepare(input: StepInput): B;
+  /** Loss on the prepared batch; runs inside the gradient tape. */
+  loss(batch: B, input: StepInput): StepLoss;
   /** Called after each optimizer step (momentum update, queue push). */
-  afterStep?(inputs: tf.Tensor[], input: StepInput): void;
+  afterStep?(batch: B, input: StepInput): void;
   /** Frees every variable the method owns. */
   dispose(): void;
 }

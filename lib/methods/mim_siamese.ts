@@ -31,19 +31,18 @@
  *   which is what prevents collapse here.
  *
  * The projection head of the encoder config is built only for cosine and
- * infonce (they need one). Options (defaults in brackets): `similarity`
- * ["pixel-l2"], `ratio` [0.75] (fraction masked in the masked view; the
- * complement shows that fraction), `patch` ["auto"], `fill` ["zero"],
- * `normPixLoss` [true] (pixel-l2), `temperature` [0.2] (infonce).
+ * infonce (they need one). Options: {@link MIM_SIAMESE_OPTIONS}
+ * (`deno task train --method mim-siamese --help`).
  *
  * @module
  */
 import * as tf from "../tfjs.ts";
 import { makeView, type ViewRecipe } from "../augment/views.ts";
 import { cosineSimilarityLoss, infoNceSimilarity, pixelL2 } from "../losses/similarity.ts";
-import { gridMask, keptTokenCount } from "../masking/token_masks.ts";
+import { keptTokenCount } from "../masking/token_masks.ts";
 import { invertMask } from "../masking/invert_mask.ts";
 import type { MaskFill } from "../masking/visual_mask.ts";
+import { maskImages } from "../masking/mask_images.ts";
 import { stopGradient } from "../nn/stop_gradient.ts";
 import { buildEncoder, type Encoder } from "../models/encoder.ts";
 import type { PatchDecoder } from "../models/patch_decoder.ts";
@@ -52,13 +51,16 @@ import type { ExperimentConfig } from "../config/experiment.ts";
 import type { StepInput, StepLoss } from "./method.ts";
 import { SingleStoreMethod } from "./single_store_method.ts";
 import { type MethodContext, registerMethod } from "./registry.ts";
-import { OptionReader } from "./method_options.ts";
 import {
-  maeViewRecipe,
-  occludeOnGrid,
-  type PatchGeometry,
-  patchGeometry,
-} from "./occlusion_views.ts";
+  booleanOption,
+  choiceOption,
+  defineOptions,
+  fillOption,
+  numberOption,
+  numberOrAutoOption,
+  readOptions,
+} from "./option_schema.ts";
+import { maeViewRecipe, type PatchGeometry, patchGeometry } from "./occlusion_views.ts";
 import { cellDecoder, reconstructPatches } from "./patch_reconstruction.ts";
 
 /** The similarity measures compared by the method. */
@@ -66,8 +68,50 @@ export const MIM_SIMILARITIES = ["pixel-l2", "cosine", "infonce"] as const;
 /** One of {@link MIM_SIMILARITIES}. */
 export type MimSimilarity = typeof MIM_SIMILARITIES[number];
 
+/** The options of `mim-siamese`. */
+export const MIM_SIAMESE_OPTIONS = defineOptions({
+  similarity: choiceOption(MIM_SIMILARITIES, "pixel-l2", "the similarity between the two parts"),
+  ratio: numberOption(0.75, "fraction masked in the masked view (the complement shows it)", {
+    above: 0,
+    below: 1,
+  }),
+  patch: numberOrAutoOption("auto", "patch side in pixels; auto: the backbone's output stride", {
+    integer: true,
+    min: 1,
+  }),
+  fill: fillOption("zero", "what masked patches become (zero = the dataset's mean colour)"),
+  normPixLoss: booleanOption(true, "target: per-patch normalised pixels", {
+    appliesWhen: 'similarity = "pixel-l2"',
+  }),
+  temperature: numberOption(0.2, "tau of the InfoNCE similarity", { above: 0 }, {
+    appliesWhen: 'similarity = "infonce"',
+  }),
+});
+
+/** pixel-l2 batch: the view (target), its masked copy and the patch mask `[N,L]` (1 = kept). */
+export interface MimPixelBatch {
+  kind: "pixel";
+  view: tf.Tensor4D;
+  masked: tf.Tensor4D;
+  patchMask: tf.Tensor2D;
+}
+
+/**
+ * cosine / infonce batch: the masked view, its complement and the cells each
+ * shows `[2N, h*w]` (rows 0..N-1 for the masked view, 1 = visible).
+ */
+export interface MimPairBatch {
+  kind: "pair";
+  masked: tf.Tensor4D;
+  complement: tf.Tensor4D;
+  cells: tf.Tensor2D;
+}
+
+/** The batch of one MIM-as-siamese step; its layout depends on `similarity`. */
+export type MimBatch = MimPixelBatch | MimPairBatch;
+
 /** The MIM-as-siamese method (see module docs). */
-export class MimSiamese extends SingleStoreMethod {
+export class MimSiamese extends SingleStoreMethod<MimBatch> {
   readonly name = "mim-siamese";
   readonly encoder: Encoder;
   readonly similarity: MimSimilarity;
@@ -84,13 +128,13 @@ export class MimSiamese extends SingleStoreMethod {
 
   constructor(cfg: ExperimentConfig, ctx: MethodContext) {
     super(cfg.seed);
-    const opt = new OptionReader("mim-siamese", cfg.methodOptions);
-    this.similarity = opt.choice("similarity", MIM_SIMILARITIES);
-    this.ratio = opt.number("ratio", { above: 0, below: 1 });
-    const patch = opt.numberOrAuto("patch", { integer: true, min: 1 });
-    this.fill = opt.fill("fill");
-    this.normPixLoss = opt.boolean("normPixLoss");
-    this.temperature = opt.number("temperature", { above: 0 });
+    const opt = readOptions("mim-siamese", MIM_SIAMESE_OPTIONS, cfg.methodOptions);
+    this.similarity = opt.similarity;
+    this.ratio = opt.ratio;
+    const patch = opt.patch;
+    this.fill = opt.fill;
+    this.normPixLoss = opt.normPixLoss;
+    this.temperature = opt.temperature;
     const pixel = this.similarity === "pixel-l2";
     if (!pixel && !cfg.encoder.head) {
       throw new Error(
@@ -119,48 +163,47 @@ export class MimSiamese extends SingleStoreMethod {
     this.#recipe = maeViewRecipe(ctx.stats);
   }
 
-  /**
-   * pixel-l2: `[view, masked, patchMask [N,L]]`; cosine / infonce:
-   * `[masked, complement, cells [2N,h*w]]` (rows 0..N-1 for the masked view).
-   */
-  prepare(input: StepInput): tf.Tensor[] {
+  /** One view and one grid mask: the masked view with the view (pixel-l2) or its complement. */
+  prepare(input: StepInput): MimBatch {
     const view = makeView(input.images, this.#recipe, input.rng);
-    const n = view.shape[0];
-    const geo = this.geometry;
-    const g = gridMask({
-      n,
-      gridH: geo.gridH,
-      gridW: geo.gridW,
-      ratio: this.ratio,
+    const { gridH, gridW, featH, featW } = this.geometry;
+    const pixel = this.similarity === "pixel-l2";
+    const featureSize = pixel ? undefined : [featH, featW] as const;
+    const a = maskImages({
+      images: view,
+      spec: { kind: "grid", gridH, gridW, ratio: this.ratio },
+      fill: this.fill,
+      featureSize,
       rng: input.rng,
     });
-    tf.dispose([g.idsKeep, g.idsRestore, g.idsShuffle]);
-    const a = occludeOnGrid(view, g.mask, geo, this.fill, input.rng);
-    if (this.similarity === "pixel-l2") {
-      a.cells.dispose();
-      return [view, a.image, g.mask];
-    }
-    const complement = invertMask(g.mask);
-    const b = occludeOnGrid(view, complement, geo, this.fill, input.rng);
-    const cells = tf.concat([a.cells, b.cells], 0);
-    tf.dispose([view, g.mask, complement, a.cells, b.cells]);
-    return [a.image, b.image, cells];
+    const tokens = a.tokens!;
+    if (pixel) return { kind: "pixel", view, masked: a.images, patchMask: tokens };
+    const complement = invertMask(tokens);
+    const b = maskImages({
+      images: view,
+      spec: { kind: "given", tokens: complement, gridH, gridW },
+      fill: this.fill,
+      featureSize,
+      rng: input.rng,
+    });
+    const cells = tf.concat([a.cells!, b.cells!], 0);
+    tf.dispose([view, tokens, complement, a.cells!, b.cells!]);
+    return { kind: "pair", masked: a.images, complement: b.images, cells };
   }
 
-  loss(inputs: tf.Tensor[]): StepLoss {
+  loss(batch: MimBatch): StepLoss {
     const ctx = { training: true };
-    if (this.similarity === "pixel-l2") {
-      const [view, masked, patchMask] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+    if (batch.kind === "pixel") {
       const { pred, target } = reconstructPatches(
         this.decoder!,
-        this.encoder.featureMap(masked, ctx),
-        view,
+        this.encoder.featureMap(batch.masked, ctx),
+        batch.view,
         { patch: this.geometry.patch, normPixLoss: this.normPixLoss },
       );
-      const sim = pixelL2(pred, target, patchMask);
+      const sim = pixelL2(pred, target, batch.patchMask);
       return { loss: sim };
     }
-    const [a, b, cells] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+    const { masked: a, complement: b, cells } = batch;
     const n = a.shape[0];
     const z = this.encoder.project(tf.concat([a, b], 0), ctx, cells);
     const [z1, z2] = tf.split(z, [n, n], 0) as tf.Tensor2D[];
@@ -192,13 +235,6 @@ registerMethod({
   name: "mim-siamese",
   description:
     "MIM as occlusion-invariant siamese learning: one grid mask, similarity pixel-l2 | cosine | infonce",
-  defaults: {
-    similarity: "pixel-l2",
-    ratio: 0.75,
-    patch: "auto",
-    fill: "zero",
-    normPixLoss: true,
-    temperature: 0.2,
-  },
+  options: MIM_SIAMESE_OPTIONS,
   build: (cfg, ctx) => new MimSiamese(cfg, ctx),
 });

@@ -3,6 +3,7 @@ import * as tf from "../tfjs.ts";
 import { initBackend } from "../backend/select.ts";
 import { buildTiny, randomStepInput, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { MIM_SIMILARITIES, type MimSiamese } from "./mim_siamese.ts";
+import { batchTensors } from "./method.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
 
@@ -21,13 +22,22 @@ for (const similarity of MIM_SIMILARITIES) {
 
 Deno.test("mim-siamese: every similarity sees the same mask, and the two views are complementary", () => {
   for (const seed of [1, 2, 3]) {
-    // Pixel-l2 returns [view, masked, mask]; cosine returns [masked, complement, cells].
-    const pixel = buildTiny(tinyConfig("mim-siamese", { similarity: "pixel-l2", patch: 8 }, 1));
-    const cosine = buildTiny(tinyConfig("mim-siamese", { similarity: "cosine", patch: 8 }, 1));
+    // Pixel-l2 prepares {view, masked, patchMask}; cosine {masked, complement, cells}.
+    const pixel = buildTiny(
+      tinyConfig("mim-siamese", { similarity: "pixel-l2", patch: 8 }, 1),
+    ) as MimSiamese;
+    const cosine = buildTiny(
+      tinyConfig("mim-siamese", { similarity: "cosine", patch: 8 }, 1),
+    ) as MimSiamese;
     const inA = randomStepInput(seed);
     const inB = randomStepInput(seed);
-    const [view, maskedA, mask] = pixel.prepare(inA);
-    const [maskedB, complement, cells] = cosine.prepare(inB);
+    const a0 = pixel.prepare(inA);
+    const b0 = cosine.prepare(inB);
+    assert.equal(a0.kind, "pixel");
+    assert.equal(b0.kind, "pair");
+    if (a0.kind !== "pixel" || b0.kind !== "pair") return;
+    const { view, masked: maskedA, patchMask: mask } = a0;
+    const { masked: maskedB, complement, cells } = b0;
     assert.deepEqual(maskedA.dataSync(), maskedB.dataSync(), "masks differ between similarities");
     const m = Array.from(mask.dataSync());
     assert.equal(m.reduce((a, b) => a + b, 0), 8 * 4); // ratio 0.75 of 16 patches kept 4
@@ -56,16 +66,16 @@ Deno.test("mim-siamese cosine: the loss is a mean 1 - cos and it trains the pred
   // (The stop-gradient on the targets is unit-tested in lib/nn/stop_gradient_test.ts.)
   const m = buildTiny(tinyConfig("mim-siamese", { similarity: "cosine" }, 1)) as MimSiamese;
   const input = randomStepInput(5, 8);
-  const inputs = m.prepare(input);
+  const batch = m.prepare(input);
   const { grads, value } = tf.variableGrads(
-    () => m.loss(inputs).loss,
+    () => m.loss(batch).loss,
     [...m.params().values()],
   );
   const v = value.dataSync()[0];
   assert.ok(v > 0 && v < 2, `1 - cos must lie in [0, 2], got ${v}`);
   const predictorGrad = grads[m.params().get("predictor.fc2.weight")!.name];
   assert.ok(predictorGrad && tf.any(tf.notEqual(predictorGrad, 0)).dataSync()[0] === 1);
-  tf.dispose([value, ...Object.values(grads), ...inputs, input.images, input.labels]);
+  tf.dispose([value, ...Object.values(grads), ...batchTensors(batch), input.images, input.labels]);
   m.dispose();
 });
 

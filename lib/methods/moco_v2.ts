@@ -22,13 +22,10 @@
  * the two directions (the MoCo CIFAR demo sums them: same direction, twice
  * the scale), and the 2N keys are enqueued.
  *
- * Options (`methodOptions`):
- * - `temperature` (0.1): InfoNCE temperature T (MoCo CIFAR demo; MoCo v2 on ImageNet: 0.2).
- * - `momentum` (0.99): EMA momentum m of the key encoder (CIFAR demo; ImageNet: 0.999).
- * - `queueSize` (4096): number K of queued negative keys. It must hold at least the keys
- *   enqueued per step (the batch size, twice it when symmetric); it need not be a multiple
- *   of the batch (writes wrap around the ring buffer).
- * - `symmetric` (false): symmetric loss (see above).
+ * Options: {@link MOCO_V2_OPTIONS} (`deno task train --method moco-v2 --help`): temperature
+ * 0.1 (CIFAR demo), momentum 0.99, queueSize 4096 (at least the keys enqueued per step, the
+ * batch size, twice it when symmetric; it need not be a multiple of the batch: writes wrap
+ * around the ring buffer), symmetric false (see above).
  *
  * Differences from the reference implementation, to know when comparing:
  * - **No shuffle-BN.** MoCo shuffles the key batch across GPUs so that batch-norm
@@ -61,62 +58,59 @@ import { Rng } from "../rng.ts";
 import type { Method, StepInput, StepLoss } from "./method.ts";
 import { type MethodContext, registerMethod } from "./registry.ts";
 import type { ExperimentConfig } from "../config/experiment.ts";
+import {
+  booleanOption,
+  defineOptions,
+  numberOption,
+  optionError,
+  type OptionValues,
+  readOptions,
+} from "./option_schema.ts";
 
-/** Default options of `moco-v2` (see the module doc for each). */
-export const MOCO_V2_DEFAULTS = {
-  temperature: 0.1,
-  momentum: 0.99,
-  queueSize: 4096,
-  symmetric: false,
-} as const;
+/** The options of `moco-v2` (and of the MoCo base of `saliency-moco`). */
+export const MOCO_V2_OPTIONS = defineOptions({
+  temperature: numberOption(0.1, "InfoNCE temperature T (MoCo CIFAR demo; MoCo v2 ImageNet: 0.2)", {
+    above: 0,
+  }),
+  momentum: numberOption(0.99, "EMA momentum m of the key encoder (ImageNet: 0.999)", {
+    min: 0,
+    max: 1,
+  }),
+  queueSize: numberOption(
+    4096,
+    "number K of queued negative keys; at least the keys enqueued per step (batch, x2 symmetric)",
+    { integer: true, min: 1 },
+  ),
+  symmetric: booleanOption(false, "both views serve as query and key (mean of both directions)"),
+});
 
 /** Validated MoCo v2 options. */
-export interface MocoV2Options {
-  temperature: number;
-  momentum: number;
-  queueSize: number;
-  symmetric: boolean;
-}
+export type MocoV2Options = OptionValues<typeof MOCO_V2_OPTIONS>;
 
 /**
- * Reads and validates the MoCo options of `methodOptions` (missing ones take
- * {@link MOCO_V2_DEFAULTS}); `who` names the method in error messages.
+ * Reads and validates the MoCo options among `methodOptions` (other keys are
+ * left to the caller; missing ones take the defaults of {@link MOCO_V2_OPTIONS});
+ * `who` names the method in error messages. The queue must hold the keys of
+ * one step (`batchSize`, twice it when symmetric).
  */
 export function parseMocoV2Options(
   options: Record<string, unknown>,
   batchSize: number,
   who = "moco-v2",
 ): MocoV2Options {
-  const o = { ...MOCO_V2_DEFAULTS, ...options };
-  const temperature = Number(o.temperature);
-  if (!(temperature > 0 && Number.isFinite(temperature))) {
-    throw new Error(
-      `${who}: temperature must be a number > 0, got ${o.temperature}; ` +
-        `use e.g. --temperature 0.1 (MoCo CIFAR) or 0.2 (MoCo v2)`,
-    );
-  }
-  const momentum = Number(o.momentum);
-  if (!(momentum >= 0 && momentum <= 1)) {
-    throw new Error(
-      `${who}: momentum must be in [0, 1], got ${o.momentum}; use e.g. --option momentum=0.99`,
-    );
-  }
-  if (typeof o.symmetric !== "boolean") {
-    throw new Error(
-      `${who}: symmetric must be true or false, got ${JSON.stringify(o.symmetric)}; ` +
-        `use --option symmetric=true`,
-    );
-  }
-  const queueSize = Number(o.queueSize);
+  const own = Object.fromEntries(Object.entries(options).filter(([k]) => k in MOCO_V2_OPTIONS));
+  const o = readOptions(who, MOCO_V2_OPTIONS, own);
   const perStep = batchSize * (o.symmetric ? 2 : 1);
-  if (!Number.isInteger(queueSize) || queueSize < perStep) {
-    throw new Error(
-      `${who}: queueSize must be an integer >= the keys enqueued per step (${perStep} = batch ` +
-        `${batchSize}${o.symmetric ? " x 2, symmetric" : ""}), got ${o.queueSize}; raise ` +
-        `--option queueSize=... or lower --batch-size`,
+  if (o.queueSize < perStep) {
+    throw optionError(
+      who,
+      "queueSize",
+      o.queueSize,
+      `an integer >= the keys enqueued per step (${perStep} = batch ${batchSize}` +
+        `${o.symmetric ? " x 2, symmetric" : ""}); raise it or lower --batch-size`,
     );
   }
-  return { temperature, momentum, queueSize, symmetric: o.symmetric };
+  return o;
 }
 
 /**
@@ -132,8 +126,22 @@ export interface MocoStepViews {
   hard?: tf.Tensor4D | null;
 }
 
+/**
+ * The batch of one MoCo step: the query images (encoded inside the tape),
+ * their keys from the momentum encoder and optional hard-negative keys
+ * (both encoded outside the tape).
+ */
+export interface MocoBatch {
+  /** `[B,H,W,C]` input of the query encoder. */
+  query: tf.Tensor4D;
+  /** `[B,D]` keys; row i is the positive of query i. */
+  keys: tf.Tensor2D;
+  /** `[B,D]` one hard-negative key per query, when the method adds them. */
+  hardKeys?: tf.Tensor2D;
+}
+
 /** The MoCo v2 method (see module docs). */
-export class MocoV2 implements Method {
+export class MocoV2 implements Method<MocoBatch> {
   readonly name: string;
   /** Query encoder (trained; the one evaluated). */
   readonly encoder: Encoder;
@@ -222,22 +230,22 @@ export class MocoV2 implements Method {
   }
 
   /**
-   * Model inputs of a step from its images: `[query images, keys]`, plus
-   * `hard keys` when `views.hard` is set. Does not dispose `views`.
+   * The batch of a step from its images: the query images, their keys and,
+   * when `views.hard` is set, the hard keys. Does not dispose `views`.
    */
-  encodeStep(views: MocoStepViews): tf.Tensor[] {
+  encodeStep(views: MocoStepViews): MocoBatch {
     if (!tf.util.arraysEqual(views.query.shape, views.key.shape)) {
       throw new Error(
         `${this.name}: query images [${views.query.shape}] and key images [${views.key.shape}] ` +
           `must have the same shape (row i of the keys is the positive of query i)`,
       );
     }
-    const out: tf.Tensor[] = [views.query.clone(), this.encodeKeys(views.key)];
-    if (views.hard) out.push(this.encodeKeys(views.hard));
+    const out: MocoBatch = { query: views.query.clone(), keys: this.encodeKeys(views.key) };
+    if (views.hard) out.hardKeys = this.encodeKeys(views.hard);
     return out;
   }
 
-  prepare(input: StepInput): tf.Tensor[] {
+  prepare(input: StepInput): MocoBatch {
     const views = this.stepViews(input);
     try {
       return this.encodeStep(views);
@@ -246,19 +254,25 @@ export class MocoV2 implements Method {
     }
   }
 
-  /** inputs: `[query images, keys, hard keys?]` from {@link encodeStep}. */
-  loss(inputs: tf.Tensor[]): StepLoss {
-    const [xq, k, hard] = inputs as [tf.Tensor4D, tf.Tensor2D, tf.Tensor2D | undefined];
-    const q = this.encoder.project(xq, { training: true });
+  /** InfoNCE of the queries against their keys, the queue and the hard keys if any. */
+  loss({ query, keys, hardKeys }: MocoBatch): StepLoss {
+    const q = this.encoder.project(query, { training: true });
     return {
-      loss: mocoLoss(q, k, this.queue, this.options.temperature, hard ?? null, this.hardAlpha),
+      loss: mocoLoss(
+        q,
+        keys,
+        this.queue,
+        this.options.temperature,
+        hardKeys ?? null,
+        this.hardAlpha,
+      ),
     };
   }
 
-  /** Momentum update of the key encoder, then the step's keys (`inputs[1]`) enter the queue. */
-  afterStep(inputs: tf.Tensor[], input: StepInput): void {
+  /** Momentum update of the key encoder, then the step's keys enter the queue. */
+  afterStep(batch: MocoBatch, input: StepInput): void {
     emaUpdate(this.#keyStore.params(), this.#store.params(), this.options.momentum);
-    this.enqueue(inputs[1] as tf.Tensor2D, input.step);
+    this.enqueue(batch.keys, input.step);
   }
 
   /**
@@ -286,6 +300,6 @@ export class MocoV2 implements Method {
 registerMethod({
   name: "moco-v2",
   description: "MoCo v2: momentum key encoder + queue of negatives, InfoNCE (CIFAR demo defaults)",
-  defaults: { ...MOCO_V2_DEFAULTS },
+  options: MOCO_V2_OPTIONS,
   build: (cfg, ctx) => new MocoV2(cfg, ctx),
 });

@@ -6,7 +6,7 @@ import { toFloatBatch } from "../augment/float_batch.ts";
 import type { ExperimentConfig } from "../config/experiment.ts";
 import { methodContext, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { buildMethod } from "./all.ts";
-import type { StepInput } from "./method.ts";
+import { batchTensors, type StepInput } from "./method.ts";
 import { MocoV2 } from "./moco_v2.ts";
 import { l2NormalizeRows } from "../losses/nt_xent.ts";
 import { TrainingInterruptedError } from "../train/trainer.ts";
@@ -85,11 +85,11 @@ Deno.test("the key encoder starts as an exact copy and follows the EMA of the qu
   );
   assert.ok(buffersBefore.size > 0, "expected batch-norm buffers in the key encoder");
   const input = stepInput(0);
-  const inputs = m.prepare(input); // updates the key encoder's BN running statistics
+  const batch = m.prepare(input); // updates the key encoder's BN running statistics
   const buffersAfterPrepare = await values(
     new Map([...buffersBefore.keys()].map((k) => [k, state.get(k)!])),
   );
-  m.afterStep(inputs, input);
+  m.afterStep(batch, input);
   for (const [k, before] of keyBefore) {
     const after = (await state.get(`key.${k}`)!.data()) as Float32Array;
     const q = queryNow.get(k)!;
@@ -100,7 +100,7 @@ Deno.test("the key encoder starts as an exact copy and follows the EMA of the qu
   }
   // Buffers are not averaged: afterStep leaves them as the key encoder's own forward left them.
   for (const [k, v] of buffersAfterPrepare) assert.deepEqual(await state.get(k)!.data(), v, k);
-  tf.dispose([...inputs, input.images, input.labels]);
+  tf.dispose([...batchTensors(batch), input.images, input.labels]);
   m.dispose();
 });
 
@@ -109,11 +109,11 @@ Deno.test("the queue holds each step's normalised keys at the step-derived posit
   const k = m.queue.size;
   for (let step = 0; step < 3; step++) {
     const input = stepInput(step);
-    const inputs = m.prepare(input);
+    const batch = m.prepare(input);
     const before = (await m.queue.keys.data()) as Float32Array;
-    m.afterStep(inputs, input);
+    m.afterStep(batch, input);
     const after = (await m.queue.keys.data()) as Float32Array;
-    const keys = l2NormalizeRows(inputs[1] as tf.Tensor2D);
+    const keys = l2NormalizeRows(batch.keys);
     const want = (await keys.data()) as Float32Array;
     const d = 8;
     const written = new Set<number>();
@@ -131,7 +131,7 @@ Deno.test("the queue holds each step's normalised keys at the step-derived posit
       );
     }
     assert.equal(m.queue.pointer, ((step + 1) * 16) % k);
-    tf.dispose([keys, ...inputs, input.images, input.labels]);
+    tf.dispose([keys, ...batchTensors(batch), input.images, input.labels]);
   }
   m.dispose();
 });
@@ -146,11 +146,11 @@ Deno.test("symmetric moco-v2 pairs [v1; v2] with [v2; v1] and enqueues 2N keys p
   assert.deepEqual(await q1.data(), await k2.data());
   assert.deepEqual(await q2.data(), await k1.data());
   assert.notDeepEqual(await q1.data(), await k1.data());
-  const inputs = m.encodeStep(views);
-  assert.deepEqual(inputs[1].shape, [2 * n, 8]);
-  m.afterStep(inputs, input);
+  const batch = m.encodeStep(views);
+  assert.deepEqual(batch.keys.shape, [2 * n, 8]);
+  m.afterStep(batch, input);
   assert.equal(m.queue.enqueued, 2 * n);
-  const { value } = tf.tidy(() => ({ value: m.loss(inputs).loss }));
+  const { value } = tf.tidy(() => ({ value: m.loss(batch).loss }));
   assert.ok(Number.isFinite((await value.data())[0]));
   tf.dispose([
     value,
@@ -160,7 +160,7 @@ Deno.test("symmetric moco-v2 pairs [v1; v2] with [v2; v1] and enqueues 2N keys p
     k2,
     views.query,
     views.key,
-    ...inputs,
+    ...batchTensors(batch),
     input.images,
     input.labels,
   ]);
@@ -179,12 +179,13 @@ Deno.test("only the query encoder is trainable; the checkpoint holds key encoder
 
 Deno.test("moco-v2 options are validated with the fix in the message", () => {
   const bad: [Record<string, unknown>, RegExp][] = [
-    [{ temperature: 0 }, /temperature must be a number > 0.*--temperature/],
-    [{ momentum: 1.5 }, /momentum must be in \[0, 1\].*momentum=0.99/],
-    [{ queueSize: 8 }, /queueSize must be an integer >= .*16.*--batch-size/],
-    [{ queueSize: 24, symmetric: true }, /queueSize .*32 = batch 16 x 2, symmetric/],
-    [{ queueSize: 40.5 }, /queueSize must be an integer/],
-    [{ symmetric: "yes" }, /symmetric must be true or false/],
+    [{ temperature: 0 }, /option "temperature" must be a number > 0, got 0.*--option temperature=/],
+    [{ temperature: "0.1" }, /option "temperature" must be a number > 0, got "0.1"/],
+    [{ momentum: 1.5 }, /option "momentum" must be a number >= 0 <= 1.*--option momentum=/],
+    [{ queueSize: 8 }, /"queueSize" must be an integer >= .*16.*--batch-size/],
+    [{ queueSize: 24, symmetric: true }, /"queueSize" .*32 = batch 16 x 2, symmetric/],
+    [{ queueSize: 40.5 }, /"queueSize" must be an integer/],
+    [{ symmetric: "yes" }, /"symmetric" must be true or false/],
   ];
   for (const [opts, re] of bad) assert.throws(() => build(mocoConfig(1, opts)), re);
   assert.throws(() => build(mocoConfig(1, { queue: 3 })), /no option\(s\) queue.*queueSize/);

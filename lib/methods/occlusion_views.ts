@@ -1,22 +1,17 @@
 /**
  * What the masked-modelling methods (KDC-MAE, MIM-as-siamese) share: the
- * MAE-style view (only crop and flip, then normalisation), the patch grid
- * derived from the backbone's output stride, and occluding a view with a
- * grid token mask.
+ * MAE-style view (only crop and flip, then normalisation) and the patch grid
+ * derived from the backbone's output stride. The occlusion itself is
+ * `maskImages` (`lib/masking/mask_images.ts`).
  *
  * Masks are applied to the *normalised* view, so the "zero" fill puts the
  * dataset's mean colour in the masked patches (MAE's convention).
  *
  * @module
  */
-import type * as tf from "../tfjs.ts";
 import type { ChannelStats } from "../augment/normalize.ts";
 import type { ViewRecipe } from "../augment/views.ts";
-import type { Rng } from "../rng.ts";
 import type { Backbone } from "../models/parts.ts";
-import { applyVisualMask, type MaskFill } from "../masking/visual_mask.ts";
-import { tokenMaskToPixels } from "../masking/token_masks.ts";
-import { featureCellMask } from "./feature_cell_mask.ts";
 
 /** MAE's pre-training augmentation: crop area (0.2, 1), flip 0.5, no colour changes. */
 export function maeViewRecipe(stats: ChannelStats): ViewRecipe {
@@ -74,38 +69,4 @@ export function patchGeometry(
     );
   }
   return { patch: p, gridH: H / p, gridW: W / p, featH, featW, stride };
-}
-
-/** A view occluded by one grid token mask. Tensors are owned by the caller. */
-export interface OccludedView {
-  /** `[N,H,W,C]` the view with masked patches filled. */
-  image: tf.Tensor4D;
-  /** `[N, featH*featW]` cells visible to the neck ({@link featureCellMask}). */
-  cells: tf.Tensor2D;
-}
-
-/**
- * Occludes `view` with a token mask on the patch grid.
- *
- * @param view `[N,H,W,C]` normalised view.
- * @param tokenMask `[N, gridH*gridW]` float32, 1 = kept.
- * @param rng required by the noise fills.
- */
-export function occludeOnGrid(
-  view: tf.Tensor4D,
-  tokenMask: tf.Tensor2D,
-  geo: PatchGeometry,
-  fill: MaskFill,
-  rng: Rng,
-): OccludedView {
-  const [, H, W] = view.shape;
-  const pixels = tokenMaskToPixels(tokenMask, geo.gridH, geo.gridW, H, W);
-  try {
-    return {
-      image: applyVisualMask(view, pixels, fill, rng),
-      cells: featureCellMask(pixels, geo.featH, geo.featW),
-    };
-  } finally {
-    pixels.dispose();
-  }
 }

@@ -1,12 +1,14 @@
 /**
  * Methods selectable by name (`deno task train --method <name>`). Each
- * method file registers itself; `lib/methods/all.ts` imports them all.
+ * method file registers itself with its option schema; `lib/methods/all.ts`
+ * imports them all.
  *
  * @module
  */
 import type { ExperimentConfig } from "../config/experiment.ts";
 import type { ChannelStats } from "../augment/normalize.ts";
 import type { Method } from "./method.ts";
+import { checkOptionNames, type OptionSchema, schemaDefaults } from "./option_schema.ts";
 
 /** What a method needs to know about the data to build itself. */
 export interface MethodContext {
@@ -18,21 +20,28 @@ export interface MethodContext {
   numClasses: number;
 }
 
-/** A registered method. */
-export interface MethodSpec {
+/** What a method file registers. */
+export interface MethodRegistration {
   name: string;
   /** One line for `--list-methods --verbose` and docs. */
   description: string;
-  /** Default `methodOptions` (documented per field in the method's file). */
-  defaults: Record<string, unknown>;
+  /** The method's options: defaults, validation, `--help` and the README table come from it. */
+  options: OptionSchema;
+  /** Builds the method; it reads `cfg.methodOptions` against `options` (defaults filled there). */
   build(cfg: ExperimentConfig, ctx: MethodContext): Method;
+}
+
+/** A registered method. */
+export interface MethodSpec extends MethodRegistration {
+  /** Default `methodOptions`, derived from {@link MethodRegistration.options}. */
+  readonly defaults: Record<string, unknown>;
 }
 
 const methods = new Map<string, MethodSpec>();
 
 /** Adds a method to the registry (later registrations of a name replace earlier ones). */
-export function registerMethod(spec: MethodSpec): void {
-  methods.set(spec.name, spec);
+export function registerMethod(reg: MethodRegistration): void {
+  methods.set(reg.name, { ...reg, defaults: schemaDefaults(reg.options) });
 }
 
 /** Registered methods in registration order. */
@@ -52,16 +61,25 @@ export function methodSpec(name: string): MethodSpec {
   return spec;
 }
 
-/** Builds the method named in `cfg`, with its defaults under `cfg.methodOptions`. */
+/**
+ * Builds the method named in `cfg`. Unknown option names are refused here;
+ * the method fills in its defaults and checks the values (once, from its schema).
+ */
 export function buildMethod(cfg: ExperimentConfig, ctx: MethodContext): Method {
   const spec = methodSpec(cfg.method);
-  const options = { ...spec.defaults, ...cfg.methodOptions };
-  const unknown = Object.keys(cfg.methodOptions).filter((k) => !(k in spec.defaults));
-  if (unknown.length > 0) {
-    throw new Error(
-      `method "${spec.name}" has no option(s) ${unknown.join(", ")}; ` +
-        `its options are: ${Object.keys(spec.defaults).join(", ") || "(none)"}`,
-    );
-  }
-  return spec.build({ ...cfg, methodOptions: options }, ctx);
+  checkOptionNames(spec.name, spec.options, cfg.methodOptions);
+  return spec.build(cfg, ctx);
+}
+
+/**
+ * `cfg` with every option of its method written out: the schema's defaults under the given
+ * values. Runs are keyed by the hash of this complete config, so changing a method's default
+ * changes the key of every run that relied on it (instead of returning a cached result trained
+ * with the old default), and each run's config.json states every option it trained with.
+ * Unknown option names are refused, as in {@link buildMethod}.
+ */
+export function withDefaultOptions(cfg: ExperimentConfig): ExperimentConfig {
+  const spec = methodSpec(cfg.method);
+  checkOptionNames(spec.name, spec.options, cfg.methodOptions);
+  return { ...cfg, methodOptions: { ...spec.defaults, ...cfg.methodOptions } };
 }

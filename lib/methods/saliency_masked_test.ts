@@ -1,4 +1,5 @@
 import * as tf from "../tfjs.ts";
+import { batchTensors } from "./method.ts";
 import assert from "node:assert/strict";
 import { initBackend } from "../backend/select.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
@@ -7,7 +8,12 @@ import type { ExperimentConfig } from "../config/experiment.ts";
 import { methodContext, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { buildMethod } from "./all.ts";
 import type { Method, StepInput } from "./method.ts";
-import { HighPassInputEncoder, SaliencyMoco, SaliencySimclr } from "./saliency_masked.ts";
+import {
+  HighPassInputEncoder,
+  parseSaliencyMaskingOptions,
+  SaliencyMoco,
+  SaliencySimclr,
+} from "./saliency_masked.ts";
 import { highPass } from "../masking/mod.ts";
 import { stepRng } from "../train/step_rng.ts";
 
@@ -19,7 +25,8 @@ const H = 32;
 
 /**
  * `method` (saliency-moco with a queue of 32 unless `options` say otherwise)
- * on a one-stage ResNet, batch N, lr 1e-2, seed 13.
+ * on a one-stage ResNet, batch N, lr 1e-2, seed 13, on a 4x4 grid (8-px cells, which the
+ * cell checks below assume) unless `options` set `grid` (`"auto"`: the default 7x7).
  */
 function saliencyConfig(
   method: string,
@@ -28,7 +35,7 @@ function saliencyConfig(
 ): ExperimentConfig {
   const cfg = tinyConfig(
     method,
-    method === "saliency-moco" ? { queueSize: 32, ...options } : options,
+    method === "saliency-moco" ? { queueSize: 32, grid: 4, ...options } : { grid: 4, ...options },
     epochs,
     { backbone: { type: "resnet", blocks: [1], width: 4 } },
   );
@@ -94,15 +101,16 @@ for (const method of ["saliency-moco", "saliency-simclr"]) {
 
 Deno.test("masking options are validated with the fix in the message", () => {
   const bad: [Record<string, unknown>, RegExp][] = [
-    [{ fill: "zero" }, /unknown fill "zero"; use one of highpass-noise, blur, mean/],
-    [{ maskBranch: "value" }, /unknown maskBranch "value"; use one of query, key, both/],
-    [{ where: "edges" }, /unknown where "edges"/],
-    [{ grid: 0 }, /grid must be an integer in \[1, 32\].*--option grid=4/],
-    [{ grid: 33 }, /grid must be an integer/],
-    [{ ratio: [0.3, 0.1] }, /ratio must be \[lo, hi\] with 0 <= lo <= hi <= 1/],
-    [{ hardRatio: 0.5 }, /hardRatio must be \[lo, hi\]/],
-    [{ hardNegatives: "yes" }, /hardNegatives must be true or false/],
-    [{ saliencyAlpha: -1 }, /saliencyAlpha must be a finite number >= 0/],
+    [{ fill: "zero" }, /"fill" must be one of "highpass-noise", "blur", "mean", got "zero"/],
+    [{ maskBranch: "value" }, /"maskBranch" must be one of "query", "key", "both", got "value"/],
+    [{ where: "edges" }, /"where" must be one of .*got "edges"/],
+    [{ grid: 0 }, /"grid" must be "auto" or an integer >= 1, got 0.*--option grid=/],
+    [{ grid: 33 }, /"grid" must be "auto" or an integer in \[1, 32\]/],
+    [{ filterScale: "224" }, /"filterScale" must be one of "image", "paper"/],
+    [{ ratio: [0.3, 0.1] }, /"ratio" must be \[lo, hi\] with 0 <= lo <= hi <= 1/],
+    [{ hardRatio: 0.5 }, /"hardRatio" must be \[lo, hi\]/],
+    [{ hardNegatives: "yes" }, /"hardNegatives" must be true or false/],
+    [{ saliencyAlpha: -1 }, /"saliencyAlpha" must be a number >= 0/],
   ];
   for (const method of ["saliency-moco", "saliency-simclr"]) {
     for (const [opts, re] of bad) {
@@ -129,7 +137,7 @@ for (const method of ["saliency-moco", "saliency-simclr"]) {
       const rng = stepRng(21, 0, 0);
       const [v1, v2] = m instanceof SaliencyMoco
         ? m.moco.makeViews(input.images, rng)
-        : m.simclr.prepare({ ...input, rng }) as [tf.Tensor4D, tf.Tensor4D];
+        : Object.values(m.simclr.prepare({ ...input, rng })) as [tf.Tensor4D, tf.Tensor4D];
       const q = await changedCells(views.query, v1, 4);
       const k = await changedCells(views.key, v2, 4);
       const count = (cells: boolean[][]) => cells.flat().filter(Boolean).length;
@@ -179,7 +187,7 @@ Deno.test("hard negatives mask round(r |fg|) foreground cells of the key view, r
     const rng = stepRng(21, 0, 2);
     const [v1, v2] = m instanceof SaliencyMoco
       ? m.moco.makeViews(input.images, rng)
-      : m.simclr.prepare({ ...input, rng }) as [tf.Tensor4D, tf.Tensor4D];
+      : Object.values(m.simclr.prepare({ ...input, rng })) as [tf.Tensor4D, tf.Tensor4D];
     assert.ok(views.hard);
     assert.deepEqual(await views.key.data(), await v2.data(), "key branch is not masked");
     const fg = await m.masker.foreground(v2).array();
@@ -195,9 +203,10 @@ Deno.test("hard negatives mask round(r |fg|) foreground cells of the key view, r
         `image ${i}: ${masked.length} of ${nFg} foreground cells masked`,
       );
     }
-    const inputs = m.prepare(stepInput(2));
-    assert.equal(inputs.length, 3);
-    tf.dispose([v1, v2, views.query, views.key, views.hard, ...inputs, input.images]);
+    const batch: object = m.prepare(stepInput(2));
+    // saliency-moco: query, keys, hardKeys; saliency-simclr: query, key, hard.
+    assert.equal(batchTensors(batch).length, 3);
+    tf.dispose([v1, v2, views.query, views.key, views.hard, ...batchTensors(batch), input.images]);
     m.dispose();
   }
 });
@@ -227,12 +236,18 @@ Deno.test("high-pass fill: both branches are high-passed, and so are the evaluat
   const input = stepInput(3);
   const views = m.stepViews(input);
   const [v1, v2] = m.moco.makeViews(input.images, stepRng(21, 0, 3));
+  // The filter is the poster's 11 / 5 rescaled to 32 px (filterScale "image", the default).
+  const f = m.masker.highPassFilter;
+  assert.equal(f.kernel, 3);
+  assert.ok(Math.abs(f.sigma - 5 * 32 / 224) < 1e-12);
+  const hp = (x: tf.Tensor4D) => highPass(x, f.kernel, f.sigma);
   // Symmetric: keys are [plain v2; plain v1], plain = high-passed.
-  const want = tf.concat([highPass(v2), highPass(v1)], 0);
+  const want = tf.concat([hp(v2), hp(v1)], 0);
   assert.deepEqual(await views.key.data(), await want.data());
   assert.ok(m.encoder instanceof HighPassInputEncoder);
+  assert.deepEqual((m.encoder as HighPassInputEncoder).filter, f);
   const e1 = m.encoder.embed(v1, { training: false });
-  const e2 = m.moco.encoder.embed(highPass(v1), { training: false });
+  const e2 = m.moco.encoder.embed(hp(v1), { training: false });
   const [a, b] = [await e1.data(), await e2.data()];
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5);
   const blur = build(saliencyConfig("saliency-moco", 1, { fill: "blur" })) as SaliencyMoco;
@@ -248,5 +263,48 @@ Deno.test("saliency-moco trains only the query encoder and checkpoints the MoCo 
   assert.deepEqual([...m.state().keys()], [...m.moco.state().keys()]);
   assert.ok([...m.params().keys()].every((k) => !k.startsWith("key.")));
   assert.ok(m.state().has("queue.keys"));
+  m.dispose();
+});
+
+Deno.test("saliency geometry: auto grid is the poster's 7x7 and filters scale to the image; 'paper' keeps 31/10 and 11/5", () => {
+  const img = [32, 32, 3] as const;
+  const scaled = parseSaliencyMaskingOptions({}, img, "saliency-moco");
+  assert.equal(scaled.grid, 7);
+  assert.equal(scaled.filterScale, "image");
+  assert.deepEqual(scaled.blur!.kernel, 5);
+  assert.ok(Math.abs(scaled.blur!.sigma - 10 * 32 / 224) < 1e-12);
+  assert.deepEqual(scaled.highPass!.kernel, 3);
+  const paper = parseSaliencyMaskingOptions({ filterScale: "paper" }, img, "saliency-moco");
+  assert.deepEqual(paper.blur, { kernel: 31, sigma: 10 });
+  assert.deepEqual(paper.highPass, { kernel: 11, sigma: 5 });
+  // The kit's settings before 2026-12-03 stay reachable.
+  const old = parseSaliencyMaskingOptions({ grid: 4, filterScale: "paper" }, img, "saliency-moco");
+  assert.equal(old.grid, 4);
+  // On 224-px images "image" and "paper" agree.
+  const big = parseSaliencyMaskingOptions({}, [224, 224, 3], "saliency-moco");
+  assert.deepEqual(big.blur, { kernel: 31, sigma: 10 });
+  assert.deepEqual(big.highPass, { kernel: 11, sigma: 5 });
+  assert.equal(big.grid, 7);
+  // The blur fill carries the resolved filter.
+  const m = build(
+    saliencyConfig("saliency-moco", 1, { fill: "blur", grid: "auto" }),
+  ) as SaliencyMoco;
+  assert.equal(m.masker.options.grid, 7);
+  assert.deepEqual(m.masker.maskFill, { kind: "blur", kernel: 5, sigma: 10 * (32 / 224) });
+  m.dispose();
+});
+
+Deno.test("the default 7x7 grid masks floor(49 r) >= 2 cells of every view (the 4x4 grid could mask none)", async () => {
+  const m = build(
+    saliencyConfig("saliency-moco", 1, { where: "random", fill: "mean", grid: "auto" }),
+  ) as SaliencyMoco;
+  assert.equal(m.masker.options.grid, 7);
+  const input = stepInput(1);
+  const views = m.stepViews(input);
+  const [v1] = m.moco.makeViews(input.images, stepRng(21, 0, 1));
+  const counts = (await changedCells(views.query, v1, 7)).map((c) => c.filter(Boolean).length);
+  // r ~ U[0.05, 0.25]: floor(49 r) in [2, 12] (a mean-filled cell can equal its mean nowhere).
+  for (const c of counts) assert.ok(c >= 2 && c <= 12, `${c} cells masked`);
+  tf.dispose([v1, views.query, views.key, views.hard ?? [], input.images, input.labels]);
   m.dispose();
 });

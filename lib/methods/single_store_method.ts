@@ -13,7 +13,7 @@ import type { Encoder } from "../models/encoder.ts";
 import type { Method, StepInput, StepLoss } from "./method.ts";
 
 /** A {@link Method} backed by a single {@link ParamStore} (see module docs). */
-export abstract class SingleStoreMethod implements Method {
+export abstract class SingleStoreMethod<B extends object> implements Method<B> {
   abstract readonly name: string;
   abstract readonly encoder: Encoder;
   /** Every variable of the method; initial values drawn from the seed given to the constructor. */
@@ -34,9 +34,9 @@ export abstract class SingleStoreMethod implements Method {
     return this.store.allVariables();
   }
 
-  abstract prepare(input: StepInput): tf.Tensor[];
+  abstract prepare(input: StepInput): B;
 
-  abstract loss(inputs: tf.Tensor[], input: StepInput): StepLoss;
+  abstract loss(batch: B, input: StepInput): StepLoss;
 
   /** Disposes every variable of the store. */
   dispose(): void {

@@ -9,7 +9,7 @@ import { SingleStoreMethod } from "./single_store_method.ts";
 await tf.setBackend("cpu");
 
 /** A method with a random set of parameters and buffers registered in its store. */
-class Toy extends SingleStoreMethod {
+class Toy extends SingleStoreMethod<{ images: tf.Tensor4D }> {
   readonly name = "toy";
   readonly encoder = undefined as unknown as Encoder;
   constructor(seed: number, layout: [string, number[], boolean][]) {
@@ -19,8 +19,8 @@ class Toy extends SingleStoreMethod {
       else this.store.buffer(name, shape, { kind: "zeros" });
     }
   }
-  prepare(input: StepInput): tf.Tensor[] {
-    return [input.images];
+  prepare(input: StepInput): { images: tf.Tensor4D } {
+    return { images: input.images };
   }
   loss(): StepLoss {
     return { loss: tf.scalar(0) };

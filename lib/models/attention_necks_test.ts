@@ -40,6 +40,7 @@ function build(
         attnDim: 4,
         outDim: 3,
         maskedTokens: mode,
+        ...(kind === "hsagm-gated" ? { scorer: "gated" as const } : {}),
       });
   }
 }
@@ -68,7 +69,7 @@ function randomMask(rng: Rng, n: number, t: number): tf.Tensor2D {
   return tf.tensor2d(m, [n, t]);
 }
 
-const KINDS = ["sam", "gam", "hsagm"];
+const KINDS = ["sam", "gam", "hsagm", "hsagm-gated"];
 const SEEDS = [1, 2, 3];
 
 for (const kind of KINDS) {
@@ -153,8 +154,15 @@ for (const kind of KINDS) {
 
   Deno.test(`${kind}: registered in the encoder and its FLOPs are counted`, () => {
     const store = new ParamStore(0);
-    const neckCfg: PartConfig = kind === "hsagm"
-      ? { type: "hsagm", mlpDim: 7, gruDim: 5, attnDim: 4, outDim: 3 }
+    const neckCfg: PartConfig = kind.startsWith("hsagm")
+      ? {
+        type: "hsagm",
+        mlpDim: 7,
+        gruDim: 5,
+        attnDim: 4,
+        outDim: 3,
+        ...(kind === "hsagm-gated" ? { scorer: "gated" } : {}),
+      }
       : { type: kind, hidden: 6 };
     const enc = buildEncoder(store, {
       backbone: { type: "resnet", blocks: [1, 1], width: 4 },
@@ -262,7 +270,63 @@ Deno.test("MACs of small configs equal a count by hand", () => {
   const pool = 12 * 5; // weighted sum of GRU states
   const fc = 5 * 3;
   assert.equal(hs.macs(12, 8), mlp + gru + attn + pool + fc);
+  const gated = new Hsagm(store, "hg", 8, {
+    type: "hsagm",
+    mlpDim: 7,
+    gruDim: 5,
+    attnDim: 4,
+    outDim: 3,
+    scorer: "gated",
+  });
+  // The gated scorer adds U: 12 tokens x 5x4.
+  assert.equal(gated.macs(12, 8), mlp + gru + attn + 12 * 5 * 4 + pool + fc);
   store.dispose();
+});
+
+Deno.test("hsagm scorers: relu is F9 (W_a ReLU(W_b F'')), gated is w^T(tanh(V F'') * sigmoid(U F''))", () => {
+  for (const scorer of ["relu", "gated"] as const) {
+    const store = new ParamStore(7);
+    const neck = new Hsagm(store, "neck", 8, {
+      type: "hsagm",
+      mlpDim: 7,
+      gruDim: 5,
+      attnDim: 4,
+      outDim: 3,
+      maskedTokens: "keep",
+      ...(scorer === "gated" ? { scorer } : {}),
+    });
+    assert.equal(neck.scorer, scorer);
+    assert.equal(neck.attnGate !== undefined, scorer === "gated");
+    const fmap = randomMap(new Rng(5), [2, 3, 4, 8]);
+    const states = neck.states(fmap);
+    // Scores by hand from the weights, then a softmax over the 12 tokens.
+    const rows = tf.reshape(states, [24, 5]);
+    const lin = (l: { weight: tf.Tensor; bias?: tf.Tensor }, x: tf.Tensor) =>
+      l.bias ? tf.add(tf.matMul(x as tf.Tensor2D, l.weight as tf.Tensor2D), l.bias) : tf.matMul(
+        x as tf.Tensor2D,
+        l.weight as tf.Tensor2D,
+      );
+    const hidden = scorer === "gated"
+      ? tf.mul(tf.tanh(lin(neck.attnHidden, rows)), tf.sigmoid(lin(neck.attnGate!, rows)))
+      : tf.relu(lin(neck.attnHidden, rows));
+    const e = tf.reshape(lin(neck.attnScore, hidden), [2, 12]);
+    const want = tf.softmax(e).dataSync();
+    const got = neck.attention(fmap, CTX).dataSync();
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(want[i] - got[i]) < 1e-5, `${i}`);
+    store.dispose();
+  }
+  assert.throws(
+    () =>
+      new Hsagm(new ParamStore(0), "x", 8, {
+        type: "hsagm",
+        mlpDim: 2,
+        gruDim: 2,
+        attnDim: 2,
+        outDim: 2,
+        scorer: "tanh" as never,
+      }),
+    /hsagm: scorer must be one of "relu", "gated"/,
+  );
 });
 
 Deno.test("bad neck configs and token masks are rejected with a fix", () => {

@@ -1,7 +1,8 @@
 /**
  * Assembles an encoder (backbone + neck + optional head) from a plain,
- * JSON-serialisable config. New backbones, necks and heads register a
- * builder under their `type` name; nothing else changes.
+ * JSON-serialisable config. Each part `type` maps to a builder in the tables
+ * below; a new backbone, neck or head adds one entry there. Named settings
+ * (the neck presets, the projection head) are in `lib/config/presets.ts`.
  *
  * ```ts
  * const store = new ParamStore(seed);
@@ -40,16 +41,16 @@ export interface EncoderConfig {
 }
 
 /** Builds a backbone under parameter prefix `name`. */
-export type BackboneBuilder = (store: ParamStore, name: string, cfg: PartConfig) => Backbone;
+type BackboneBuilder = (store: ParamStore, name: string, cfg: PartConfig) => Backbone;
 /** Builds a neck for a feature map with `channels` channels. */
-export type NeckBuilder = (
+type NeckBuilder = (
   store: ParamStore,
   name: string,
   cfg: PartConfig,
   channels: number,
 ) => Neck;
 /** Builds a head taking `inFeatures`-long vectors. */
-export type HeadBuilder = (
+type HeadBuilder = (
   store: ParamStore,
   name: string,
   cfg: PartConfig,
@@ -71,24 +72,6 @@ const heads = new Map<string, HeadBuilder>([
     (store, name, cfg, inFeatures) => new ProjectionHead(store, name, inFeatures, cfg as never),
   ],
 ]);
-
-/** Makes a backbone type available to configs. */
-export function registerBackbone(type: string, build: BackboneBuilder): void {
-  backbones.set(type, build);
-}
-/** Makes a neck type available to configs. */
-export function registerNeck(type: string, build: NeckBuilder): void {
-  necks.set(type, build);
-}
-/** Makes a head type available to configs. */
-export function registerHead(type: string, build: HeadBuilder): void {
-  heads.set(type, build);
-}
-
-/** Registered type names per part, for help texts and errors. */
-export function knownParts(): { backbones: string[]; necks: string[]; heads: string[] } {
-  return { backbones: [...backbones.keys()], necks: [...necks.keys()], heads: [...heads.keys()] };
-}
 
 function lookup<T>(registry: Map<string, T>, part: string, cfg: PartConfig): T {
   const build = registry.get(cfg.type);

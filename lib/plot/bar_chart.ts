@@ -1,12 +1,21 @@
 /**
  * Bar charts of a metric per category, grouped by series, with error bars
- * from repeated runs (mean ± confidence interval over seeds, or ± std).
+ * from repeated runs (mean ± confidence interval over seeds, or ± std). The
+ * figure states what bars and error bars are (a note under the title), and
+ * long category labels wrap onto lines instead of rotating.
  *
  * @module
  */
-import { meanConfidenceInterval } from "../ablation/stats.ts";
+import { meanConfidenceInterval } from "../stats/t_interval.ts";
 import { type AxisSpec, type Figure, jsonNumbers, type Trace } from "./figure.ts";
-import { type FigureOptions, seriesColor, STYLE, styledAxis, styledLayout } from "./style.ts";
+import {
+  type FigureOptions,
+  seriesColor,
+  STYLE,
+  styledAxis,
+  styledLayout,
+  wrapLabel,
+} from "./style.ts";
 
 /** One group of bars: `samples[c]` are the values (e.g. one per seed) of category c. */
 export interface BarSeries {
@@ -40,6 +49,8 @@ export function barChart(
     throw new Error(`${who}: give at least one category and one series`);
   }
   const errorKind = opts.error ?? "ci";
+  const counts: number[] = [];
+  const labels = categories.map((c) => wrapLabel(c));
   const data: Trace[] = series.map((s, i) => {
     if (s.samples.length !== categories.length) {
       throw new Error(
@@ -51,6 +62,7 @@ export function barChart(
       if (xs.length === 0) {
         throw new Error(`${who}: series "${s.name}", category "${categories[c]}" has no values`);
       }
+      counts.push(xs.length);
       return meanConfidenceInterval(xs, opts.level ?? 0.95);
     });
     const err = stats.map((st) =>
@@ -60,7 +72,7 @@ export function barChart(
     const trace: Trace = {
       type: "bar",
       name: s.name,
-      x: [...categories],
+      x: labels,
       y: jsonNumbers(stats.map((st) => st.mean)),
       marker: { color, line: { width: 0 } },
       customdata: stats.map((st) => st.n),
@@ -77,12 +89,25 @@ export function barChart(
     }
     return trace;
   });
-  const layout = styledLayout(opts, {
+  const layout = styledLayout({ ...opts, note: opts.note ?? barNote(counts, errorKind, opts) }, {
     barmode: "group",
     bargap: 0.25,
     showlegend: series.length > 1,
-    xaxis: styledAxis(opts.x, who, { type: "category" }),
+    xaxis: styledAxis(opts.x, who, { type: "category", tickangle: 0 }),
     yaxis: styledAxis(opts.y, who, { rangemode: "tozero" }),
   });
   return { data, layout };
+}
+
+/** "Bars: mean of 3 seeds; error bars: 95% t-interval of the mean" (or std, or none). */
+function barNote(counts: readonly number[], kind: "ci" | "std" | "none", opts: BarChartOptions) {
+  const lo = Math.min(...counts);
+  const hi = Math.max(...counts);
+  const n = lo === hi ? String(lo) : `${lo}-${hi}`;
+  if (hi < 2) return `Bars: one run each (no error bars)`;
+  if (kind === "none") return `Bars: mean of ${n} seeds (no error bars)`;
+  const err = kind === "std"
+    ? "sample standard deviation"
+    : `${Math.round((opts.level ?? 0.95) * 1000) / 10}% t-interval of the mean`;
+  return `Bars: mean of ${n} seeds; error bars: ${err}`;
 }

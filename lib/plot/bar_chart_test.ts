@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { meanConfidenceInterval } from "../ablation/stats.ts";
+import { meanConfidenceInterval } from "../stats/t_interval.ts";
 import { Rng } from "../rng.ts";
 import { validateFigure } from "./figure.ts";
 import { barChart } from "./bar_chart.ts";
@@ -19,6 +19,7 @@ Deno.test("barChart: bar height = mean over seeds, error bar = CI half-width (or
     assert.equal(fig.data.length, 2);
     fig.data.forEach((t, s) => {
       assert.deepEqual(t.x, cats);
+      assert.equal((t.error_y as { color: string }).color, "#222222");
       series[s].samples.forEach((xs, c) => {
         const st = meanConfidenceInterval(xs);
         assert.ok(Math.abs((t.y as number[])[c] - st.mean) < 1e-9);
@@ -38,4 +39,20 @@ Deno.test("barChart: single samples get no error bars; shape mismatches throw", 
     /1 sample lists for 2/,
   );
   assert.throws(() => barChart(["a"], [{ name: "x", samples: [[]] }], axes), /has no values/);
+});
+
+Deno.test("barChart: the note says what bars and error bars are; long labels wrap, axis in [0, 100]", () => {
+  const cats = ["Baseline (GAP)", "HSAGM (MLP + GRU + GAM)"];
+  const fig = barChart(cats, [{ name: "linear", samples: [[30, 31, 32], [29, 30, 31]] }], axes);
+  const title = (fig.layout.title as { text: string }).text;
+  assert.match(title, /Bars: mean of 3 seeds; error bars: 95% t-interval of the mean/);
+  assert.deepEqual(fig.data[0].x, ["Baseline<br>(GAP)", "HSAGM (MLP +<br>GRU + GAM)"]);
+  const xaxis = fig.layout.xaxis as { tickangle: number };
+  assert.equal(xaxis.tickangle, 0);
+  const yaxis = fig.layout.yaxis as { autorangeoptions: { clipmax: number } };
+  assert.equal(yaxis.autorangeoptions.clipmax, 100);
+  const std = barChart(["a"], [{ name: "x", samples: [[1, 2]] }], { ...axes, error: "std" });
+  assert.match((std.layout.title as { text: string }).text, /sample standard deviation/);
+  const one = barChart(["a"], [{ name: "x", samples: [[1]] }], axes);
+  assert.match((one.layout.title as { text: string }).text, /one run each/);
 });

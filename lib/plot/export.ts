@@ -1,8 +1,9 @@
 /**
  * Figure export for papers: renders figure JSON to SVG, PDF and PNG with one
  * headless Chromium (see `chromium.ts`) running plotly.js. SVG and PDF stay
- * vector; PNG is rendered at `scale` x the figure's px size (default 3, i.e.
- * ~300 dpi for a 3.5 in wide figure).
+ * vector; figures are laid out at print size (CSS px, 96 per inch; see
+ * `FIGURE_SIZES` in style.ts), so a PDF page is the printed size (a
+ * one-column figure is 3.5 in wide) and PNG is rendered at {@link PNG_DPI}.
  *
  * ```ts
  * const renderer = await FigureRenderer.launch();
@@ -23,6 +24,9 @@ import { plotlySource } from "./plotly_source.ts";
 import { STYLE } from "./style.ts";
 import { fixedPdfDates, stableSvgIds } from "./reproducible_files.ts";
 
+/** Resolution of exported PNGs: 300 dots per printed inch (scale 300 / 96). */
+export const PNG_DPI = 300;
+
 /** File formats the exporter writes. */
 export type ImageFormat = "svg" | "pdf" | "png";
 
@@ -33,7 +37,7 @@ export const IMAGE_FORMATS: readonly ImageFormat[] = ["svg", "pdf", "png"];
 export interface RendererOptions {
   /** Chromium executable (default: found by `requireChromium`). */
   chromiumPath?: string;
-  /** PNG pixel scale (default 3). */
+  /** PNG pixel scale (default {@link PNG_DPI} / 96). */
   pngScale?: number;
 }
 
@@ -63,7 +67,7 @@ export class FigureRenderer {
       );
       await plotPage.addScriptTag({ content: await plotlySource() });
       const pdfPage = await chromium.browser.newPage();
-      return new FigureRenderer(chromium, plotPage, pdfPage, opts.pngScale ?? 3);
+      return new FigureRenderer(chromium, plotPage, pdfPage, opts.pngScale ?? PNG_DPI / 96);
     } catch (err) {
       await chromium.close();
       throw err;

@@ -21,7 +21,7 @@ Deno.test({
     try {
       const figs = {
         line: lineChart([{ name: "a", x: [1, 2, 3], y: [3, 2, 1] }], {
-          x: { title: "Epoch", unit: "epochs" },
+          x: { title: "Epoch", unit: "epochs", integer: true },
           y: { title: "Loss", unit: null },
         }),
         bar: barChart(["a", "b"], [{ name: "s", samples: [[1, 2], [3, 4]] }], {
@@ -39,9 +39,9 @@ Deno.test({
         assert.equal(new TextDecoder().decode(pdf.subarray(0, 5)), "%PDF-");
         const png = await Deno.readFile(paths[2]);
         assert.deepEqual(Array.from(png.subarray(1, 4)), [0x50, 0x4e, 0x47]);
-        // PNG width (IHDR) = 3 x the figure width.
+        // PNG width (IHDR) = the printed width at 300 dpi.
         const width = new DataView(png.buffer, png.byteOffset).getUint32(16);
-        assert.equal(width, 3 * Number(fig.layout.width));
+        assert.equal(width, Math.round((Number(fig.layout.width) * 300) / 96));
         // Exporting again gives the same bytes (no random ids, no dates), so committed
         // figures only change when the figure does.
         const again = await exportFigure(renderer, fig, join(dir, `${name}-again`));

@@ -31,6 +31,13 @@ export interface AxisSpec {
   title: string;
   /** Unit, e.g. "%", "s", "epochs", "px"; `null` = dimensionless. */
   unit: string | null;
+  /**
+   * Smallest and largest value the axis may show (default [0, 100] for a "%"
+   * axis, none otherwise): autorange stays inside, error bands are clipped.
+   */
+  limits?: readonly [number, number];
+  /** Whole numbers only (epochs, counts): integer ticks, never 1.2. */
+  integer?: boolean;
 }
 
 /** Axis label text: "Title (unit)" or "Title" for a dimensionless axis. */

@@ -5,7 +5,14 @@
  * @module
  */
 import { axisLabel, type AxisSpec, type Figure, jsonNumbers } from "./figure.ts";
-import { type FigureOptions, SEQUENTIAL_SCALE, STYLE, styledAxis, styledLayout } from "./style.ts";
+import {
+  type FigureOptions,
+  SEQUENTIAL_SCALE,
+  STYLE,
+  styledAxis,
+  styledLayout,
+  wrapLabel,
+} from "./style.ts";
 
 /** Options of {@link heatmap}. */
 export interface HeatmapOptions extends FigureOptions {
@@ -54,8 +61,8 @@ export function heatmap(z: readonly (ArrayLike<number>)[], opts: HeatmapOptions)
   const trace: Record<string, unknown> & { type: string } = {
     type: "heatmap",
     z: zz,
-    x: xLabels.map(String),
-    y: yLabels.map(String),
+    x: xLabels.map((l) => wrapLabel(String(l))),
+    y: yLabels.map((l) => wrapLabel(String(l))),
     colorscale: SEQUENTIAL_SCALE,
     ...(opts.zmin !== undefined ? { zmin: opts.zmin } : {}),
     ...(opts.zmax !== undefined ? { zmax: opts.zmax } : {}),
@@ -73,7 +80,7 @@ export function heatmap(z: readonly (ArrayLike<number>)[], opts: HeatmapOptions)
   }
   const layout = styledLayout(opts, {
     showlegend: false,
-    xaxis: styledAxis(opts.x, who, { type: "category", showline: false }),
+    xaxis: styledAxis(opts.x, who, { type: "category", showline: false, tickangle: 0 }),
     yaxis: styledAxis(opts.y, who, {
       type: "category",
       showline: false,

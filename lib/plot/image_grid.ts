@@ -8,7 +8,7 @@
 import { encode } from "fast-png";
 import { encodeBase64 } from "./base64.ts";
 import type { Figure, Layout, Trace } from "./figure.ts";
-import { type FigureOptions, STYLE, styledLayout } from "./style.ts";
+import { FIGURE_SIZES, type FigureOptions, STYLE, styledLayout } from "./style.ts";
 
 /** One 8-bit image, HWC row-major: `data.length = height * width * channels`. */
 export interface Uint8Image {
@@ -25,7 +25,10 @@ export interface ImageGridOptions extends FigureOptions {
   columns?: number;
   /** Caption above each image (same order as the images). */
   titles?: readonly string[];
-  /** Displayed size of one image cell in px (default 96). */
+  /**
+   * Wanted size of one image cell in px (default 96): picks the print size (one
+   * column when the grid fits, else two); the cells then fill that width.
+   */
   cellSize?: number;
 }
 
@@ -79,7 +82,11 @@ export function imageGrid(images: readonly Uint8Image[], opts: ImageGridOptions 
   }
   const cols = Math.max(1, Math.min(opts.columns ?? Math.min(n, 8), n));
   const rows = Math.ceil(n / cols);
-  const cell = opts.cellSize ?? 96;
+  // Print width: one column when the grid fits at cellSize, else two columns; cells fill it.
+  const wanted = cols * (opts.cellSize ?? 96) + 20;
+  const size = opts.size ?? (wanted <= FIGURE_SIZES.column.width ? "column" : "page");
+  const width = opts.width ?? FIGURE_SIZES[size].width;
+  const cell = (width - 20) / cols;
   const titleSpace = opts.titles ? 22 : 4;
   const data: Trace[] = [];
   const axes: Layout = {};
@@ -126,8 +133,8 @@ export function imageGrid(images: readonly Uint8Image[], opts: ImageGridOptions 
   const layout = styledLayout(
     {
       ...opts,
-      width: opts.width ?? cols * cell + 20,
-      height: opts.height ?? rows * (cell + titleSpace) + (opts.title ? 50 : 10),
+      width,
+      height: opts.height ?? Math.round(rows * (cell + titleSpace) + (opts.title ? 50 : 10)),
     },
     {
       showlegend: false,

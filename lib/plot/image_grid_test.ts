@@ -31,3 +31,12 @@ Deno.test("imageGrid rejects byte counts that do not match the shape", () => {
   assert.throws(() => imagesFromBatch(new Uint8Array(5), [1, 2, 2, 1]), /do not match/);
   assert.throws(() => imageGrid([]), /no images/);
 });
+
+Deno.test("imageGrid is one column (3.5 in) when it fits, else two columns (7 in)", () => {
+  const img = { data: new Uint8Array(4 * 4 * 3), height: 4, width: 4, channels: 3 };
+  const small = imageGrid([img, img, img], { cellSize: 96 });
+  assert.equal(small.layout.width, 336);
+  const wide = imageGrid(Array(12).fill(img), { columns: 6, cellSize: 80 });
+  assert.equal(wide.layout.width, 672);
+  assert.ok(Number(wide.layout.height) > 2 * 100, `height ${wide.layout.height}`);
+});

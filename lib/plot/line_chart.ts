@@ -1,13 +1,17 @@
 /**
  * Line charts: y against x for one or more series, with optional error bands
- * or error bars (std, or a confidence interval over seeds).
+ * or error bars (std, or a confidence interval over seeds). Every band is
+ * drawn below every line (a band over a line would tint it away from its
+ * legend colour), and a chart with errors says what they are (`errorNote`).
  *
  * @module
  */
-import { meanConfidenceInterval } from "../ablation/stats.ts";
+import { meanConfidenceInterval } from "../stats/t_interval.ts";
 import { type AxisSpec, type Figure, jsonNumbers, type Trace } from "./figure.ts";
 import {
+  axisLimits,
   type FigureOptions,
+  integerTicks,
   seriesColor,
   STYLE,
   styledAxis,
@@ -33,6 +37,11 @@ export interface LineChartOptions extends FigureOptions {
   y: AxisSpec;
   /** How errors are drawn: shaded band (default) or error bars. */
   errorStyle?: "band" | "bars";
+  /**
+   * What the bands or error bars are, shown under the title, e.g.
+   * `intervalNote(3, "band")`; required when a series has errors.
+   */
+  errorNote?: string;
   /** Draw markers on the points (default: only when a series has <= 30 points). */
   markers?: boolean;
   logX?: boolean;
@@ -46,7 +55,12 @@ export interface LineChartOptions extends FigureOptions {
 export function lineChart(series: readonly LineSeries[], opts: LineChartOptions): Figure {
   const who = "lineChart";
   if (series.length === 0) throw new Error(`${who}: no series given; pass [{ name, x, y }]`);
-  const data: Trace[] = [];
+  const bands: Trace[] = [];
+  const lines: Trace[] = [];
+  const limits = axisLimits(opts.y);
+  const clip = (v: number) => limits ? Math.min(limits[1], Math.max(limits[0], v)) : v;
+  const xValues: number[] = [];
+  let hasErrors = false;
   series.forEach((s, i) => {
     const n = s.x.length;
     const check = (arr: ArrayLike<number> | undefined, field: string) => {
@@ -68,9 +82,11 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
     const x = typeof s.x[0] === "string"
       ? Array.from(s.x as string[])
       : jsonNumbers(s.x as number[]);
+    if (typeof s.x[0] !== "string") xValues.push(...Array.from(s.x as ArrayLike<number>));
     const y = Array.from(s.y);
     const lower = s.lower ? Array.from(s.lower) : s.error ? y.map((v, k) => v - s.error![k]) : null;
     const upper = s.upper ? Array.from(s.upper) : s.error ? y.map((v, k) => v + s.error![k]) : null;
+    if (lower && upper) hasErrors = true;
     const showMarkers = opts.markers ?? n <= 30;
     const line: Trace = {
       type: "scatter",
@@ -84,10 +100,15 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
     };
     if (lower && upper && (opts.errorStyle ?? "band") === "band") {
       const band = { type: "scatter", mode: "lines", x, legendgroup: s.name, showlegend: false };
-      data.push({ ...band, y: jsonNumbers(upper), line: { width: 0 }, hoverinfo: "skip" });
-      data.push({
+      bands.push({
         ...band,
-        y: jsonNumbers(lower),
+        y: jsonNumbers(upper.map(clip)),
+        line: { width: 0 },
+        hoverinfo: "skip",
+      });
+      bands.push({
+        ...band,
+        y: jsonNumbers(lower.map(clip)),
         line: { width: 0 },
         fill: "tonexty",
         fillcolor: withAlpha(color, STYLE.bandOpacity),
@@ -97,21 +118,52 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
       line.error_y = {
         type: "data",
         symmetric: false,
-        array: jsonNumbers(upper.map((u, k) => u - y[k])),
-        arrayminus: jsonNumbers(y.map((v, k) => v - lower[k])),
+        array: jsonNumbers(upper.map((u, k) => clip(u) - y[k])),
+        arrayminus: jsonNumbers(y.map((v, k) => v - clip(lower[k]))),
         color,
         thickness: 1.2,
         width: 3,
       };
     }
-    data.push(line);
+    lines.push(line);
   });
-  const layout = styledLayout(opts, {
+  if (hasErrors && !opts.errorNote && !opts.note) {
+    throw new Error(
+      `${who}: the chart draws error ${(opts.errorStyle ?? "band") === "band" ? "bands" : "bars"}` +
+        ` but does not say what they are; pass errorNote (e.g. intervalNote(seeds, "band"))`,
+    );
+  }
+  const layout = styledLayout({ ...opts, note: opts.note ?? opts.errorNote }, {
     showlegend: series.length > 1,
-    xaxis: styledAxis(opts.x, who, opts.logX ? { type: "log" } : {}),
+    xaxis: styledAxis(opts.x, who, {
+      ...(opts.logX ? { type: "log" } : {}),
+      ...(opts.x.integer ? integerTicks(xValues) : {}),
+    }),
     yaxis: styledAxis(opts.y, who, opts.logY ? { type: "log" } : {}),
   });
-  return { data, layout };
+  // Bands first, lines after: plotly draws traces in order, so every line lies on top.
+  return { data: [...bands, ...lines], layout };
+}
+
+/**
+ * The note saying what error marks are, e.g. `intervalNote(3, "band")` ->
+ * "Lines: mean of 3 seeds; bands: 95% t-interval of the mean". `seeds` may be
+ * a range [min, max] when series differ.
+ */
+export function intervalNote(
+  seeds: number | readonly [number, number],
+  marks: "band" | "bars",
+  level = 0.95,
+): string {
+  const n = typeof seeds === "number"
+    ? String(seeds)
+    : seeds[0] === seeds[1]
+    ? String(seeds[0])
+    : `${seeds[0]}-${seeds[1]}`;
+  const pct = `${Math.round(level * 1000) / 10}%`;
+  const what = marks === "band" ? "Lines" : "Points";
+  const err = marks === "band" ? "bands" : "error bars";
+  return `${what}: mean of ${n} seeds; ${err}: ${pct} t-interval of the mean`;
 }
 
 /**

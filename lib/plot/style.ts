@@ -23,21 +23,49 @@ export const PALETTE: readonly string[] = [
 /** Sequential colour scale for heatmaps (viridis, perceptually uniform and colour-blind safe). */
 export const SEQUENTIAL_SCALE = "Viridis";
 
-/** Fonts, sizes (px at 1x) and line widths of the house style. */
+/**
+ * Print sizes of paper figures, in CSS px at print size (96 px = 1 in, so
+ * 1 px = 0.75 pt): `column` is one column of a two-column paper (3.5 in),
+ * `page` the full text width (7 in). Figures are laid out at these sizes, so
+ * the font sizes of {@link STYLE} are their printed sizes.
+ */
+export const FIGURE_SIZES = {
+  column: { width: 336, height: 252 },
+  page: { width: 672, height: 300 },
+} as const;
+
+/** A named print size (see {@link FIGURE_SIZES}). */
+export type FigureSize = keyof typeof FIGURE_SIZES;
+
+/** Points per CSS px (72 pt = 96 px = 1 in). */
+export const PT_PER_PX = 0.75;
+
+/** Smallest text allowed at print size, in pt (what journals ask for). */
+export const MIN_TEXT_PT = 8;
+
+/**
+ * Fonts, sizes (CSS px at print size) and line widths of the house style.
+ * Every text size is at least {@link MIN_TEXT_PT} pt once printed at
+ * {@link FIGURE_SIZES}: 11 px = 8.25 pt, 12 px = 9 pt, 13 px = 9.75 pt.
+ */
 export const STYLE = {
   fontFamily: "Liberation Sans, Arial, Helvetica, DejaVu Sans, sans-serif",
   fontSize: 12,
-  titleSize: 14,
+  titleSize: 13,
   tickSize: 11,
+  noteSize: 11,
   color: "#222222",
+  noteColor: "#444444",
   axisLineWidth: 1,
   lineWidth: 2,
-  markerSize: 6,
-  /** Default figure size in px; a 1-column paper figure at 3x scale is ~1050 px wide. */
-  width: 520,
-  height: 360,
-  /** Opacity of error bands around lines. */
-  bandOpacity: 0.2,
+  markerSize: 5,
+  /** Default figure size: one column. */
+  width: FIGURE_SIZES.column.width,
+  height: FIGURE_SIZES.column.height,
+  /** Opacity of error bands around lines (drawn below every line). */
+  bandOpacity: 0.18,
+  /** Category labels longer than this many characters are wrapped onto lines. */
+  labelChars: 12,
 } as const;
 
 /** Colour of series `i` (cycles through {@link PALETTE}). */
@@ -53,8 +81,56 @@ export function withAlpha(hex: string, alpha: number): string {
   return `rgba(${r},${g},${b},${alpha})`;
 }
 
-/** A styled plotly axis with the title "Title (unit)". */
+/**
+ * The value limits of an axis: `axis.limits`, or [0, 100] for a "%" axis (every
+ * percentage in the kit, accuracies first, lies there), else none.
+ */
+export function axisLimits(axis: AxisSpec): readonly [number, number] | undefined {
+  return axis.limits ?? (axis.unit === "%" ? [0, 100] : undefined);
+}
+
+/**
+ * Tick settings for an axis of whole numbers (epochs, counts) spanning
+ * `values`: every integer when there are at most 10, else integer steps.
+ */
+export function integerTicks(values: readonly number[]): Layout {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { tickformat: "d" };
+  const lo = Math.floor(Math.min(...finite));
+  const hi = Math.ceil(Math.max(...finite));
+  if (hi - lo <= 10) {
+    return { tickmode: "array", tickvals: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) };
+  }
+  const raw = (hi - lo) / 6;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? 10 * pow;
+  return { tickmode: "linear", tick0: lo, dtick: Math.max(1, Math.round(step)), tickformat: "d" };
+}
+
+/**
+ * A category label broken onto lines of at most `chars` characters (at
+ * spaces; plotly's `<br>`), so labels stay horizontal and inside the figure.
+ */
+export function wrapLabel(label: string, chars: number = STYLE.labelChars): string {
+  const words = label.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = "";
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > chars) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.join("<br>");
+}
+
+/**
+ * A styled plotly axis with the title "Title (unit)"; its autorange stays
+ * within {@link axisLimits} (e.g. an accuracy axis never shows -10 %).
+ */
 export function styledAxis(axis: AxisSpec, who: string, extra: Layout = {}): Layout {
+  const limits = axisLimits(axis);
   return {
     title: { text: axisLabel(axis, who), font: { size: STYLE.fontSize } },
     showline: true,
@@ -67,6 +143,7 @@ export function styledAxis(axis: AxisSpec, who: string, extra: Layout = {}): Lay
     showgrid: false,
     zeroline: false,
     automargin: true,
+    ...(limits ? { autorangeoptions: { clipmin: limits[0], clipmax: limits[1] } } : {}),
     ...extra,
   };
 }
@@ -75,38 +152,67 @@ export function styledAxis(axis: AxisSpec, who: string, extra: Layout = {}): Lay
 export interface FigureOptions {
   /** Figure title (optional; papers usually put it in the caption). */
   title?: string;
-  /** Size in px (defaults: {@link STYLE}.width x height). */
+  /**
+   * One line under the title saying what the error bars or bands are (e.g.
+   * "Bars: mean of 3 seeds; error bars: 95% t-interval"). Builders that draw
+   * errors set or require it, so every figure states it.
+   */
+  note?: string;
+  /** Print size (default "column", see {@link FIGURE_SIZES}); `width`/`height` override it. */
+  size?: FigureSize;
+  /** Size in px at print size (defaults: from `size`). */
   width?: number;
   height?: number;
 }
 
-/** The base layout of every kit figure (white background, house font, legend at top). */
+/**
+ * The base layout of every kit figure: white background, house font, the
+ * title and the error note at the top, the legend between them and the plot.
+ */
 export function styledLayout(opts: FigureOptions, extra: Layout = {}): Layout {
+  const size = FIGURE_SIZES[opts.size ?? "column"];
+  if (!size) {
+    throw new Error(`figure size "${opts.size}" is not one of ${Object.keys(FIGURE_SIZES)}`);
+  }
+  const lines: string[] = [];
+  if (opts.title) lines.push(opts.title);
+  if (opts.note) {
+    lines.push(
+      `<span style="font-size:${STYLE.noteSize}px;color:${STYLE.noteColor}">${opts.note}</span>`,
+    );
+  }
+  const head = (opts.title ? STYLE.titleSize + 6 : 0) + (opts.note ? STYLE.noteSize + 6 : 0);
   return {
-    // A title sits at the top of the figure, the legend below it (above the plot area).
-    ...(opts.title
+    ...(lines.length > 0
       ? {
         title: {
-          text: opts.title,
-          font: { size: STYLE.titleSize },
+          text: lines.join("<br>"),
+          font: { size: opts.title ? STYLE.titleSize : STYLE.noteSize },
           x: 0.5,
           xanchor: "center",
           y: 1,
           yref: "container",
           yanchor: "top",
-          pad: { t: 12 },
+          pad: { t: 6 },
         },
       }
       : {}),
-    width: opts.width ?? STYLE.width,
-    height: opts.height ?? STYLE.height,
+    width: opts.width ?? size.width,
+    height: opts.height ?? size.height,
     font: { family: STYLE.fontFamily, size: STYLE.fontSize, color: STYLE.color },
     paper_bgcolor: "white",
     plot_bgcolor: "white",
     colorway: [...PALETTE],
-    margin: { l: 60, r: 20, t: opts.title ? 75 : 20, b: 50 },
+    margin: { l: 50, r: 10, t: head + (extra.showlegend === false ? 8 : 30), b: 40 },
     showlegend: true,
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" },
+    legend: {
+      orientation: "h",
+      x: 0,
+      y: 1.01,
+      yanchor: "bottom",
+      bgcolor: "rgba(0,0,0,0)",
+      font: { size: STYLE.tickSize },
+    },
     ...extra,
   };
 }

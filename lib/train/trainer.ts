@@ -19,7 +19,7 @@ import { valueAndGrads } from "../nn/params.ts";
 import { AdamW } from "../optim/adamw.ts";
 import { warmupCosine } from "../optim/schedule.ts";
 import { loadResumableCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import type { Method } from "../methods/method.ts";
+import { batchTensors, type Method, type StepInput } from "../methods/method.ts";
 import { ProgressReporter } from "./progress.ts";
 import { explainWriteError } from "./run_record.ts";
 import { epochRng, stepRng } from "./step_rng.ts";
@@ -141,12 +141,79 @@ export function stepsPerEpoch(trainCount: number, batchSize: number): number {
   return steps;
 }
 
+/** What the stages of one training share: the fixed plan and the mutable progress. */
+interface TrainRun {
+  opts: TrainOptions;
+  method: Method;
+  params: Map<string, tf.Variable>;
+  optimizer: AdamW;
+  schedule: (step: number) => number;
+  perEpoch: number;
+  totalSteps: number;
+  syncEvery: number;
+  checkpointEveryMs: number;
+  log: (line: string) => void;
+  reporter: ProgressReporter;
+  progress: TrainProgress;
+  /** Writes a checkpoint of the method, the optimizer and `progress`. */
+  save: () => Promise<void>;
+  /** When the last checkpoint was written (performance.now()). */
+  lastCheckpoint: number;
+  /** A stop seen after the last step of an epoch is acted on after that epoch's checkpoint. */
+  stopSeen: boolean;
+  lastYield: number;
+  /** True when the run continued from a checkpoint. */
+  resumed: boolean;
+  /** When this invocation started training, and the training seconds of earlier ones. */
+  clock: { start: number; before: number };
+}
+
 /** Runs (or resumes) the training of `method`; see {@link TrainOptions}. */
 export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
-  const { method, config, train, imageShape } = opts;
+  const run = await startRun(opts);
+  const { progress } = run;
+  const { epochs } = opts.config.optim;
+  // A stop asked for while the data loaded: end before the first step.
+  if (opts.shouldStop) await yieldToEventLoop();
+  if (opts.shouldStop?.() && progress.epoch < epochs) {
+    throw new TrainingInterruptedError(progress.globalStep, false);
+  }
+  while (progress.epoch < epochs) {
+    const record = await trainEpoch(run);
+    progress.history.push(record);
+    progress.epoch = record.epoch + 1;
+    progress.stepInEpoch = 0;
+    await run.save();
+    run.lastCheckpoint = performance.now();
+    await opts.onEpoch?.(record);
+    // Also after the last epoch: a stop request means "stop now", not "evaluate first";
+    // the rerun finds the training done and goes straight to the evaluation.
+    if (opts.shouldStop) await yieldToEventLoop();
+    if (run.stopSeen || opts.shouldStop?.()) {
+      throw new TrainingInterruptedError(progress.globalStep);
+    }
+  }
+  progress.trainSeconds = elapsedTrainSeconds(run);
+  run.optimizer.dispose(); // the moments live in the checkpoint now; free them for evaluation
+  return {
+    history: progress.history,
+    globalStep: progress.globalStep,
+    trainSeconds: progress.trainSeconds,
+    resumed: run.resumed,
+  };
+}
+
+/** Training seconds across resumptions, up to now. */
+function elapsedTrainSeconds(run: TrainRun): number {
+  return run.clock.before + (performance.now() - run.clock.start) / 1000;
+}
+
+/** Stage 1: schedule, optimizer, resume from a checkpoint, checkpoint writer, progress. */
+async function startRun(opts: TrainOptions): Promise<TrainRun> {
+  const { method, config } = opts;
   const log = opts.log ?? ((l: string) => console.error(l));
   const { batchSize, epochs } = config.optim;
-  const perEpoch = stepsPerEpoch(train.count, batchSize);
+  const perEpoch = stepsPerEpoch(opts.train.count, batchSize);
   const totalSteps = perEpoch * epochs;
   const peak = peakLr(config.optim);
   const warmupSteps = Math.round(config.optim.warmupEpochs * perEpoch);
@@ -156,12 +223,9 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     totalSteps,
     minLr: peak * config.optim.minLrRatio,
   });
-  const params = method.params();
   const optimizer = new AdamW({ lr: peak, weightDecay: config.optim.weightDecay });
-  const syncEvery = Math.max(1, opts.syncEvery ?? 1);
-  const checkpointEveryMs = (opts.checkpointEverySeconds ?? 300) * 1000;
-
-  let progress: TrainProgress = {
+  const resumed = await resumeFromCheckpoint(opts, optimizer, totalSteps, log);
+  const progress: TrainProgress = resumed ?? {
     epoch: 0,
     stepInEpoch: 0,
     globalStep: 0,
@@ -169,205 +233,253 @@ export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
     history: [],
     configHash: opts.configHash,
   };
-  let resumed = false;
-  if (opts.resume ?? true) {
-    const ckpt = await loadResumableCheckpoint(opts.checkpointDir, log);
-    if (ckpt) {
-      const meta = ckpt.meta as unknown as TrainProgress;
-      if (meta.configHash !== opts.configHash) {
-        tf.dispose([...ckpt.tensors.values()]);
-        throw new Error(
-          `${opts.checkpointDir} holds a checkpoint of a different configuration ` +
-            `(hash ${meta.configHash}, this run ${opts.configHash}); use another --out directory, ` +
-            `or --fresh to overwrite it`,
-        );
-      }
-      restoreState(method, optimizer, ckpt.tensors);
-      tf.dispose([...ckpt.tensors.values()]);
-      progress = meta;
-      resumed = true;
-      log(
-        `resumed from ${opts.checkpointDir}${
-          ckpt.tag === "previous" ? " (previous checkpoint)" : ""
-        } ` +
-          `at epoch ${meta.epoch}, step ${meta.globalStep}/${totalSteps}`,
-      );
-      await opts.onResume?.(progress.history, progress);
-    }
-  }
-
-  const runStart = performance.now();
-  const secondsBefore = progress.trainSeconds;
-  const save = async () => {
-    progress.trainSeconds = secondsBefore + (performance.now() - runStart) / 1000;
-    const tensors = new Map<string, tf.Tensor>(
-      [...method.state()].map(([k, v]) => [`model/${k}`, v]),
-    );
-    const optimState = optimizer.state(); // copies, owned here
-    for (const [k, v] of optimState) tensors.set(`optim/${k}`, v);
-    try {
-      await saveCheckpoint(opts.checkpointDir, {
-        tensors,
-        meta: progress as unknown as Record<string, unknown>,
-      });
-    } catch (err) {
-      throw explainWriteError(err, opts.checkpointDir, "a checkpoint to");
-    } finally {
-      tf.dispose([...optimState.values()]);
-    }
+  const run: TrainRun = {
+    opts,
+    method,
+    params: method.params(),
+    optimizer,
+    schedule,
+    perEpoch,
+    totalSteps,
+    syncEvery: Math.max(1, opts.syncEvery ?? 1),
+    checkpointEveryMs: (opts.checkpointEverySeconds ?? 300) * 1000,
+    log,
+    reporter: new ProgressReporter({
+      total: totalSteps,
+      label: `[${method.name}]`,
+      doneAtStart: progress.globalStep,
+      write: opts.progress,
+    }),
+    progress,
+    save: () => Promise.resolve(),
+    lastCheckpoint: 0,
+    stopSeen: false,
+    lastYield: -Infinity,
+    resumed: resumed !== undefined,
+    clock: { start: performance.now(), before: progress.trainSeconds },
   };
-
-  const reporter = new ProgressReporter({
-    total: totalSteps,
-    label: `[${method.name}]`,
-    doneAtStart: progress.globalStep,
-    write: opts.progress,
-  });
-  let lastCheckpoint = performance.now();
-  // A stop seen after the last step of an epoch is acted on after that epoch's checkpoint.
-  let stopSeen = false;
-  let lastYield = -Infinity;
+  run.save = () => saveRunCheckpoint(run);
+  run.lastCheckpoint = performance.now();
   log(
     `training ${method.name}: ${totalSteps - progress.globalStep} of ${totalSteps} steps left ` +
       `(${perEpoch} per epoch, batch ${batchSize})`,
   );
+  return run;
+}
 
-  // A stop asked for while the data loaded: end before the first step.
-  if (opts.shouldStop) await yieldToEventLoop();
-  if (opts.shouldStop?.() && progress.epoch < epochs) {
-    throw new TrainingInterruptedError(progress.globalStep, false);
+/**
+ * The progress of the checkpoint in `opts.checkpointDir` with the method's and
+ * the optimizer's state restored from it, or undefined when there is none (or
+ * `opts.resume` is false). A checkpoint of another config is refused.
+ */
+async function resumeFromCheckpoint(
+  opts: TrainOptions,
+  optimizer: AdamW,
+  totalSteps: number,
+  log: (line: string) => void,
+): Promise<TrainProgress | undefined> {
+  if (!(opts.resume ?? true)) return undefined;
+  const ckpt = await loadResumableCheckpoint(opts.checkpointDir, log);
+  if (!ckpt) return undefined;
+  const meta = ckpt.meta as unknown as TrainProgress;
+  if (meta.configHash !== opts.configHash) {
+    tf.dispose([...ckpt.tensors.values()]);
+    throw new Error(
+      `${opts.checkpointDir} holds a checkpoint of a different configuration ` +
+        `(hash ${meta.configHash}, this run ${opts.configHash}); use another --out directory, ` +
+        `or --fresh to overwrite it`,
+    );
+  }
+  restoreState(opts.method, optimizer, ckpt.tensors);
+  tf.dispose([...ckpt.tensors.values()]);
+  log(
+    `resumed from ${opts.checkpointDir}${
+      ckpt.tag === "previous" ? " (previous checkpoint)" : ""
+    } ` +
+      `at epoch ${meta.epoch}, step ${meta.globalStep}/${totalSteps}`,
+  );
+  await opts.onResume?.(meta.history, meta);
+  return meta;
+}
+
+/** Writes the checkpoint: `model/<name>` and `optim/<name>` tensors, the progress as meta. */
+async function saveRunCheckpoint(run: TrainRun): Promise<void> {
+  const { progress, method, optimizer, opts } = run;
+  progress.trainSeconds = elapsedTrainSeconds(run);
+  const tensors = new Map<string, tf.Tensor>(
+    [...method.state()].map(([k, v]) => [`model/${k}`, v]),
+  );
+  const optimState = optimizer.state(); // copies, owned here
+  for (const [k, v] of optimState) tensors.set(`optim/${k}`, v);
+  try {
+    await saveCheckpoint(opts.checkpointDir, {
+      tensors,
+      meta: progress as unknown as Record<string, unknown>,
+    });
+  } catch (err) {
+    throw explainWriteError(err, opts.checkpointDir, "a checkpoint to");
+  } finally {
+    tf.dispose([...optimState.values()]);
+  }
+}
+
+/**
+ * Losses and metrics summed on the device and read back asynchronously only
+ * when {@link drain}ed (every `syncEvery` steps), so the loop never blocks on a
+ * synchronous read.
+ */
+class LossAccumulator {
+  lossSum = 0;
+  lossCount = 0;
+  readonly metricSums: Record<string, number> = {};
+  #pending: { loss: tf.Scalar; metrics: Record<string, tf.Scalar>; count: number } | null = null;
+
+  /** Steps added since the last drain. */
+  get pendingCount(): number {
+    return this.#pending?.count ?? 0;
   }
 
-  while (progress.epoch < epochs) {
-    const epoch = progress.epoch;
-    const order = epochRng(config.seed, epoch).permutation(train.count);
-    const epochStart = performance.now();
-    let lossSum = 0;
-    let lossCount = 0;
-    const metricSums: Record<string, number> = {};
-    let pending: { loss: tf.Scalar; metrics: Record<string, tf.Scalar>; count: number } | null =
-      null;
-    let lr = schedule(progress.globalStep);
-    const stepsThisRun = perEpoch - progress.stepInEpoch;
-
-    const drain = async () => {
-      if (!pending) return;
-      const { loss, metrics, count } = pending;
-      pending = null;
-      const total = (await loss.data())[0];
-      loss.dispose();
-      if (!Number.isFinite(total)) throw new NonFiniteLossError(progress.globalStep - 1, total);
-      lossSum += total;
-      lossCount += count;
-      for (const [k, t] of Object.entries(metrics)) {
-        metricSums[k] = (metricSums[k] ?? 0) + (await t.data())[0];
+  /** Adds one step's loss and metrics (takes ownership of the tensors). */
+  add(value: tf.Scalar, stepMetrics: Record<string, tf.Scalar>): void {
+    const p = this.#pending;
+    if (!p) {
+      this.#pending = { loss: value, metrics: stepMetrics, count: 1 };
+      return;
+    }
+    const sum = tf.add(p.loss, value) as tf.Scalar;
+    p.loss.dispose();
+    value.dispose();
+    p.loss = sum;
+    for (const [k, t] of Object.entries(stepMetrics)) {
+      const prev = p.metrics[k];
+      p.metrics[k] = prev ? tf.add(prev, t) as tf.Scalar : t;
+      if (prev) {
+        prev.dispose();
         t.dispose();
       }
-    };
-
-    for (let s = progress.stepInEpoch; s < perEpoch; s++) {
-      const idx = order.subarray(s * batchSize, (s + 1) * batchSize);
-      lr = schedule(progress.globalStep);
-      const images = toFloatBatch(train, idx, imageShape);
-      const labels = tf.tensor1d(Int32Array.from(idx, (i) => train.labels[i]), "int32");
-      const input = {
-        images,
-        labels,
-        rng: stepRng(config.seed, epoch, s),
-        step: progress.globalStep,
-        epoch,
-      };
-      const inputs = method.prepare(input);
-      let stepMetrics: Record<string, tf.Scalar> = {};
-      const { value, grads } = valueAndGrads(() => {
-        const out = method.loss(inputs, input);
-        stepMetrics = Object.fromEntries(
-          Object.entries(out.metrics ?? {}).map(([k, t]) => [k, tf.keep(tf.clone(t))]), // a metric may be the loss tensor itself
-        );
-        return out.loss;
-      }, params);
-      optimizer.step(grads, params, lr);
-      method.afterStep?.(inputs, input);
-      tf.dispose([...grads.values(), ...inputs, images, labels]);
-
-      // Accumulate on the device; read back every `syncEvery` steps.
-      if (pending) {
-        const p: { loss: tf.Scalar; metrics: Record<string, tf.Scalar>; count: number } = pending;
-        const sum = tf.add(p.loss, value) as tf.Scalar;
-        p.loss.dispose();
-        value.dispose();
-        p.loss = sum;
-        for (const [k, t] of Object.entries(stepMetrics)) {
-          const prev = p.metrics[k];
-          p.metrics[k] = prev ? tf.add(prev, t) as tf.Scalar : t;
-          if (prev) {
-            prev.dispose();
-            t.dispose();
-          }
-        }
-        p.count++;
-      } else {
-        pending = { loss: value, metrics: stepMetrics, count: 1 };
-      }
-      progress.globalStep++;
-      progress.stepInEpoch = s + 1;
-      // Let signal listeners run, so a stop request is seen after the step in flight. A yield
-      // costs ~1-2 ms: with fast (GPU) steps it happens at most every 100 ms.
-      if (opts.shouldStop && performance.now() - lastYield >= 100) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
-      const stopping = opts.shouldStop?.() ?? false;
-      stopSeen ||= stopping;
-      const checkpointDue = performance.now() - lastCheckpoint > checkpointEveryMs;
-      if ((pending?.count ?? 0) >= syncEvery || s === perEpoch - 1 || stopping || checkpointDue) {
-        await drain();
-        const seen = s + 1 - (perEpoch - stepsThisRun);
-        const ips = (seen * batchSize) / ((performance.now() - epochStart) / 1000);
-        reporter.update(
-          progress.globalStep,
-          `epoch ${epoch + 1}/${epochs} loss ${(lossSum / Math.max(lossCount, 1)).toFixed(4)} ` +
-            `lr ${lr.toExponential(2)} ${ips.toFixed(0)} img/s`,
-          s === perEpoch - 1,
-        );
-      }
-      if ((stopping || checkpointDue) && s < perEpoch - 1) {
-        await save();
-        lastCheckpoint = performance.now();
-        if (stopping) throw new TrainingInterruptedError(progress.globalStep);
-      }
     }
-    await drain();
-    const seconds = (performance.now() - epochStart) / 1000;
-    const record: EpochRecord = {
-      epoch,
-      step: progress.globalStep,
-      loss: lossSum / Math.max(lossCount, 1),
-      lr,
-      imagesPerSecond: (stepsThisRun * batchSize) / seconds,
-      seconds,
-      metrics: Object.fromEntries(
-        Object.entries(metricSums).map(([k, v]) => [k, v / Math.max(lossCount, 1)]),
-      ),
-    };
-    progress.history.push(record);
-    progress.epoch = epoch + 1;
-    progress.stepInEpoch = 0;
-    await save();
-    lastCheckpoint = performance.now();
-    await opts.onEpoch?.(record);
-    // Also after the last epoch: a stop request means "stop now", not "evaluate first";
-    // the rerun finds the training done and goes straight to the evaluation.
-    if (opts.shouldStop) await yieldToEventLoop();
-    if (stopSeen || opts.shouldStop?.()) throw new TrainingInterruptedError(progress.globalStep);
+    p.count++;
   }
-  progress.trainSeconds = secondsBefore + (performance.now() - runStart) / 1000;
-  optimizer.dispose(); // the moments live in the checkpoint now; free them for evaluation
+
+  /** Reads the pending sums back; throws {@link NonFiniteLossError} (at `lastStep`) on NaN/inf. */
+  async drain(lastStep: number): Promise<void> {
+    if (!this.#pending) return;
+    const { loss, metrics, count } = this.#pending;
+    this.#pending = null;
+    const total = (await loss.data())[0];
+    loss.dispose();
+    if (!Number.isFinite(total)) throw new NonFiniteLossError(lastStep, total);
+    this.lossSum += total;
+    this.lossCount += count;
+    for (const [k, t] of Object.entries(metrics)) {
+      this.metricSums[k] = (this.metricSums[k] ?? 0) + (await t.data())[0];
+      t.dispose();
+    }
+  }
+
+  /** Mean loss so far. */
+  get meanLoss(): number {
+    return this.lossSum / Math.max(this.lossCount, 1);
+  }
+}
+
+/**
+ * One optimizer step: prepare the batch (outside the tape), loss and gradients,
+ * AdamW, the method's after-step update. Returns the loss and metric scalars
+ * (owned by the caller); frees everything else of the step.
+ */
+function trainStep(
+  run: TrainRun,
+  input: StepInput,
+  lr: number,
+): { value: tf.Scalar; metrics: Record<string, tf.Scalar> } {
+  const { method, params, optimizer } = run;
+  const batch = method.prepare(input);
+  let metrics: Record<string, tf.Scalar> = {};
+  const { value, grads } = valueAndGrads(() => {
+    const out = method.loss(batch, input);
+    metrics = Object.fromEntries(
+      Object.entries(out.metrics ?? {}).map(([k, t]) => [k, tf.keep(tf.clone(t))]), // a metric may be the loss tensor itself
+    );
+    return out.loss;
+  }, params);
+  optimizer.step(grads, params, lr);
+  method.afterStep?.(batch, input);
+  tf.dispose([...grads.values(), ...batchTensors(batch)]);
+  return { value, metrics };
+}
+
+/**
+ * Stage 2: the remaining steps of the current epoch (from `progress.stepInEpoch`),
+ * with mid-epoch checkpoints when due or when a stop is asked for. Returns the
+ * epoch's record; the caller stores it and writes the end-of-epoch checkpoint.
+ */
+async function trainEpoch(run: TrainRun): Promise<EpochRecord> {
+  const { opts, progress, perEpoch, reporter } = run;
+  const { train, imageShape, config } = opts;
+  const { batchSize, epochs } = config.optim;
+  const epoch = progress.epoch;
+  const order = epochRng(config.seed, epoch).permutation(train.count);
+  const epochStart = performance.now();
+  const acc = new LossAccumulator();
+  let lr = run.schedule(progress.globalStep);
+  const stepsThisRun = perEpoch - progress.stepInEpoch;
+
+  for (let s = progress.stepInEpoch; s < perEpoch; s++) {
+    const idx = order.subarray(s * batchSize, (s + 1) * batchSize);
+    lr = run.schedule(progress.globalStep);
+    const images = toFloatBatch(train, idx, imageShape);
+    const labels = tf.tensor1d(Int32Array.from(idx, (i) => train.labels[i]), "int32");
+    const input = {
+      images,
+      labels,
+      rng: stepRng(config.seed, epoch, s),
+      step: progress.globalStep,
+      epoch,
+    };
+    const { value, metrics } = trainStep(run, input, lr);
+    tf.dispose([images, labels]);
+    acc.add(value, metrics);
+    progress.globalStep++;
+    progress.stepInEpoch = s + 1;
+    // Let signal listeners run, so a stop request is seen after the step in flight. A yield
+    // costs ~1-2 ms: with fast (GPU) steps it happens at most every 100 ms.
+    if (opts.shouldStop && performance.now() - run.lastYield >= 100) {
+      await yieldToEventLoop();
+      run.lastYield = performance.now();
+    }
+    const stopping = opts.shouldStop?.() ?? false;
+    run.stopSeen ||= stopping;
+    const checkpointDue = performance.now() - run.lastCheckpoint > run.checkpointEveryMs;
+    if (acc.pendingCount >= run.syncEvery || s === perEpoch - 1 || stopping || checkpointDue) {
+      await acc.drain(progress.globalStep - 1);
+      const seen = s + 1 - (perEpoch - stepsThisRun);
+      const ips = (seen * batchSize) / ((performance.now() - epochStart) / 1000);
+      reporter.update(
+        progress.globalStep,
+        `epoch ${epoch + 1}/${epochs} loss ${acc.meanLoss.toFixed(4)} ` +
+          `lr ${lr.toExponential(2)} ${ips.toFixed(0)} img/s`,
+        s === perEpoch - 1,
+      );
+    }
+    if ((stopping || checkpointDue) && s < perEpoch - 1) {
+      await run.save();
+      run.lastCheckpoint = performance.now();
+      if (stopping) throw new TrainingInterruptedError(progress.globalStep);
+    }
+  }
+  await acc.drain(progress.globalStep - 1);
+  const seconds = (performance.now() - epochStart) / 1000;
   return {
-    history: progress.history,
-    globalStep: progress.globalStep,
-    trainSeconds: progress.trainSeconds,
-    resumed,
+    epoch,
+    step: progress.globalStep,
+    loss: acc.meanLoss,
+    lr,
+    imagesPerSecond: (stepsThisRun * batchSize) / seconds,
+    seconds,
+    metrics: Object.fromEntries(
+      Object.entries(acc.metricSums).map(([k, v]) => [k, v / Math.max(acc.lossCount, 1)]),
+    ),
   };
 }
 

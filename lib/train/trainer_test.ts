@@ -108,7 +108,7 @@ class NanAt implements Method {
   prepare(input: StepInput) {
     return this.#inner.prepare(input);
   }
-  loss(inputs: tf.Tensor[], input: StepInput): StepLoss {
+  loss(inputs: object, input: StepInput): StepLoss {
     const { loss } = this.#inner.loss(inputs, input);
     return { loss: input.step === this.badStep ? tf.mul(loss, NaN) as tf.Scalar : loss };
   }
@@ -138,7 +138,7 @@ Deno.test("a NaN loss stops the run with a clear error and keeps the last good c
 
 /** A method that also logs its loss tensor itself as a metric. */
 class LossAsMetric extends NanAt {
-  override loss(inputs: tf.Tensor[], input: StepInput): StepLoss {
+  override loss(inputs: object, input: StepInput): StepLoss {
     const { loss } = super.loss(inputs, input);
     return { loss, metrics: { same: loss } };
   }

@@ -8,6 +8,7 @@
  * @module
  */
 import { defineAblation } from "../spec.ts";
+import { SALIENCY_SCALED_GEOMETRY } from "../../config/presets.ts";
 
 export default defineAblation({
   name: "saliency-hard-negatives",
@@ -18,12 +19,18 @@ export default defineAblation({
     {
       name: "without",
       label: "no hard negatives",
-      patch: { method: "saliency-moco", methodOptions: { hardNegatives: false } },
+      patch: {
+        method: "saliency-moco",
+        methodOptions: { ...SALIENCY_SCALED_GEOMETRY, hardNegatives: false },
+      },
     },
     {
       name: "with",
       label: "hard negatives (alpha 2)",
-      patch: { method: "saliency-moco", methodOptions: { hardNegatives: true, alpha: 2 } },
+      patch: {
+        method: "saliency-moco",
+        methodOptions: { ...SALIENCY_SCALED_GEOMETRY, hardNegatives: true, alpha: 2 },
+      },
     },
   ],
   seeds: 3,

@@ -9,6 +9,7 @@
  * @module
  */
 import { defineAblation } from "../spec.ts";
+import { SALIENCY_SCALED_GEOMETRY } from "../../config/presets.ts";
 
 const FILLS = [
   { name: "highpass", label: "high-pass + noise", fill: "highpass-noise" },
@@ -26,7 +27,10 @@ export default defineAblation({
     ...FILLS.map((f) => ({
       name: f.name,
       label: `saliency mask, ${f.label}`,
-      patch: { method: "saliency-moco", methodOptions: { fill: f.fill } },
+      patch: {
+        method: "saliency-moco",
+        methodOptions: { ...SALIENCY_SCALED_GEOMETRY, fill: f.fill },
+      },
     })),
   ],
   seeds: 3,

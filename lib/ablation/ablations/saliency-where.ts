@@ -12,6 +12,7 @@
  * @module
  */
 import { defineAblation } from "../spec.ts";
+import { SALIENCY_SCALED_GEOMETRY } from "../../config/presets.ts";
 
 export default defineAblation({
   name: "saliency-where",
@@ -22,14 +23,17 @@ export default defineAblation({
     {
       name: "random",
       label: "random cells",
-      patch: { method: "saliency-moco", methodOptions: { where: "random", hardNegatives: false } },
+      patch: {
+        method: "saliency-moco",
+        methodOptions: { ...SALIENCY_SCALED_GEOMETRY, where: "random", hardNegatives: false },
+      },
     },
     {
       name: "saliency",
       label: "saliency-guided cells",
       patch: {
         method: "saliency-moco",
-        methodOptions: { where: "saliency", hardNegatives: false },
+        methodOptions: { ...SALIENCY_SCALED_GEOMETRY, where: "saliency", hardNegatives: false },
       },
     },
   ],

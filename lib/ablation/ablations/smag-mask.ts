@@ -19,9 +19,11 @@
  * @module
  */
 import { defineAblation, type Profile } from "../spec.ts";
+import { neckPreset } from "../../config/presets.ts";
 import { paperProfile, quickProfile, tinyStridedProfile } from "../profiles.ts";
 
-const GAM_NECK = { type: "gam", hidden: 128, maskedTokens: "exclude" } as const;
+/** The GAM preset (lib/config/presets.ts). */
+const GAM_NECK = neckPreset("gam");
 
 /** A profile with the kNN monitor switched on every `every` epochs. */
 function monitored(profile: Profile, every: number): Profile {

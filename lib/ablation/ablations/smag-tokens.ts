@@ -16,15 +16,14 @@
  *
  * @module
  */
-import { PAPER_TOKEN_SPECS, scaleTokenSpec } from "../../masking/token_masks.ts";
+import { neckPreset, paperTokenSpecs } from "../../config/presets.ts";
 import { defineAblation } from "../spec.ts";
 import { tinyStridedProfile } from "../profiles.ts";
 
 /** Input side the arms' token sizes are computed for. */
 export const TOKEN_ABLATION_IMAGE_SIZE = 32;
 
-const arms = PAPER_TOKEN_SPECS.map((paper) => {
-  const s = scaleTokenSpec(paper, TOKEN_ABLATION_IMAGE_SIZE);
+const arms = paperTokenSpecs(TOKEN_ABLATION_IMAGE_SIZE).map(({ paper, scaled: s }) => {
   return {
     name: `size${paper.tokenSize}-count${paper.tokenCount}`,
     label: `${paper.tokenSize}x${paper.tokenSize} px x ${paper.tokenCount} @224 -> ` +
@@ -39,7 +38,7 @@ const arms = PAPER_TOKEN_SPECS.map((paper) => {
         tokenCount: s.tokenCount,
         fill: "zero",
       },
-      encoder: { neck: { type: "gam", hidden: 128, maskedTokens: "exclude" } },
+      encoder: { neck: neckPreset("gam") },
     },
   };
 });

@@ -1,7 +1,8 @@
 /**
- * Small-sample statistics for ablation tables: mean, sample standard
- * deviation, Student-t distribution (CDF and quantile) and the t confidence
- * interval of a mean over seeds.
+ * Small-sample statistics at the bottom layer of the kit (no imports): mean,
+ * sample standard deviation, Student-t distribution (CDF and quantile) and the
+ * t confidence interval of a mean over seeds. Used by `lib/plot` (error bars
+ * and bands), `lib/ablation` (tables, comparisons) and the notebooks.
  *
  * The t CDF goes through the regularised incomplete beta function
  * (continued fraction evaluated with the modified Lentz method) and the log

@@ -8,7 +8,7 @@ import {
   sampleStd,
   studentTCdf,
   studentTQuantile,
-} from "./stats.ts";
+} from "./t_interval.ts";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { Rng } from "../rng.ts";
+import { randomRows } from "../ablation/fixture_rows.ts";
+import type { AblationOutcome } from "../ablation/runner.ts";
+import type { AblationSpec } from "../ablation/spec.ts";
+import { summarize } from "../ablation/summary.ts";
+import { defaultExperiment } from "../config/experiment.ts";
+import { AblationReport, datasetLabel, intervalText } from "./report.ts";
+import { lastEpochRecord, readEpochRecords } from "./run_metrics.ts";
+
+function report(shiftB: number, seeds: number[], synthetic = true): AblationReport {
+  const rows = randomRows(new Rng(3), [["a", 50], ["b", 50 + shiftB]], seeds)
+    .map((r) => ({ ...r, synthetic, dataset: synthetic ? "synthetic" : "cifar10-jpeg" }));
+  const config = defaultExperiment();
+  config.data = { dataset: "cifar10-jpeg", trainSize: 5000, testSize: 1000 };
+  const spec = {
+    name: "t",
+    title: "A vs B",
+    arms: [{ name: "a", label: "Arm A", patch: {} }, { name: "b", label: "Arm B", patch: {} }],
+    seeds: seeds.length,
+    metrics: ["linearTop1", "knnTop1"],
+  } as unknown as AblationSpec;
+  const out = {
+    outDir: "/tmp/t",
+    rows,
+    runs: [{ arm: "a", config }],
+    summary: summarize(rows, spec.metrics),
+  } as unknown as AblationOutcome;
+  return new AblationReport(synthetic ? "tiny" : "quick", spec, seeds.length, out);
+}
+
+Deno.test("AblationReport: labels, values, verdicts that say what the interval says", () => {
+  const r = report(10, [0, 1, 2, 3, 4]);
+  assert.equal(r.labelOf("b"), "Arm B");
+  assert.throws(() => r.labelOf("c"), /no arm "c"/);
+  assert.equal(r.valuesOf("a", "linearTop1").length, 5);
+  const c = r.compare("b", "a");
+  assert.ok(c.excludesZero);
+  assert.match(
+    r.verdict(c),
+    /^Arm B is higher than Arm A by \d+\.\d\d points .*the interval excludes zero\)$/,
+  );
+  assert.equal(r.best().arm, "b");
+  assert.match(r.caveat(), /synthetic dataset on the `tiny` profile: they are meaningless/);
+  assert.match(r.dataText(), /Synthetic shapes, SYNTHETIC data/);
+  const row = r.comparisonRows([c])[0];
+  assert.equal(row.comparison, "Arm B minus Arm A");
+  assert.equal(row["excludes 0"], "yes");
+  assert.match(String(row["95% CI"]), /^\[\d+\.\d\d, \d+\.\d\d\]$/);
+
+  const near = report(0, [0, 1, 2]);
+  assert.match(
+    near.verdict(near.compare("b", "a")),
+    /includes zero, so the difference is not detectable/,
+  );
+  const one = report(5, [0], false);
+  assert.match(one.verdict(one.compare("b", "a")), /no interval: fewer than 2 seeds; so no claim/);
+  assert.match(
+    one.caveat(),
+    /^\*\*Quick profile\*\* \(CIFAR-10 \(JPEG copy\), 5,000 training images/,
+  );
+  assert.equal(intervalText(null, 1), "- (1 seed)");
+  assert.equal(datasetLabel("svhn"), "SVHN");
+});
+
+Deno.test("readEpochRecords / lastEpochRecord read metrics.jsonl and name a bad line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/metrics.jsonl`,
+      '{"epoch":0,"loss":5,"metrics":{}}\n{"epoch":1,"loss":4,"metrics":{"kd":2}}\n',
+    );
+    assert.deepEqual((await readEpochRecords(dir)).map((e) => e.loss), [5, 4]);
+    assert.equal((await lastEpochRecord(dir)).metrics.kd, 2);
+    await Deno.writeTextFile(`${dir}/metrics.jsonl`, '{"epoch":0}\nnot json\n');
+    await assert.rejects(readEpochRecords(dir), /line 2 is not JSON/);
+    await assert.rejects(readEpochRecords(`${dir}/none`), /cannot read/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
