@@ -32,7 +32,10 @@ for (
     assert.ok(losses.every(Number.isFinite), `non-finite loss: ${losses}`);
     // Epoch losses of a 16-image-batch contrastive loss are noisy: compare halves.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    assert.ok(mean(losses.slice(-3)) < mean(losses.slice(0, 3)), `loss did not decrease: ${losses}`);
+    assert.ok(
+      mean(losses.slice(-3)) < mean(losses.slice(0, 3)),
+      `loss did not decrease: ${losses}`,
+    );
     assert.deepEqual(run.tensorsAfterEpoch.slice(1), run.tensorsAfterEpoch.slice(0, -1));
     const metrics = run.history[0].metrics;
     assert.equal("ssl" in metrics && "cls" in metrics, "lambdaCls" in options);
