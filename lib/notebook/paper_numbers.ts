@@ -38,6 +38,8 @@ export type ClaimKind = "difference" | "no-difference" | "no-paper-number" | "ab
 /** One row of the comparison table. */
 export interface PaperClaim {
   id: string;
+  /** A label of a few words for figure axes, e.g. "S-MAG: SAM vs GAP". */
+  short: string;
   /** Short source name, e.g. "S-MAG". */
   source: string;
   /** Where the numbers are printed, e.g. "Table 4, CIFAR-10 (LP) column". */
@@ -60,6 +62,7 @@ const LP = "linearTop1";
 export const PAPER_CLAIMS: readonly PaperClaim[] = [
   {
     id: "smag-fig3-masks",
+    short: "S-MAG: masks vs none",
     source: "S-MAG",
     citation: "Sec. 4.5 text on Fig. 3 (CIFAR-10): with masks 'close to 93%, about 3% higher'",
     claim: "Random token masks raise CIFAR-10 accuracy by about 3 points",
@@ -70,6 +73,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "smag-t4-sam",
+    short: "S-MAG: SAM vs GAP",
     source: "S-MAG",
     citation: "Table 4, CIFAR-10 (LP): Baseline 90.1, Baseline + SAM 92.8",
     claim: "Self-attention pooling (SAM) beats global average pooling",
@@ -80,6 +84,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "smag-t4-gam",
+    short: "S-MAG: GAM vs GAP",
     source: "S-MAG",
     citation: "Table 4, CIFAR-10 (LP): Baseline 90.1, Baseline + GAM 95.1",
     claim: "Gated attention pooling (GAM) beats global average pooling",
@@ -90,6 +95,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "smag-t4-gam-sam",
+    short: "S-MAG: GAM vs SAM",
     source: "S-MAG",
     citation: "Table 4, CIFAR-10 (LP): SAM 92.8, GAM 95.1",
     claim: "Gated attention (GAM) beats plain attention (SAM)",
@@ -100,6 +106,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "smag-t3-count-10",
+    short: "S-MAG: 200 vs 100 tokens (10 px)",
     source: "S-MAG",
     citation: "Table 3, S-MAG rows, ImageNet 1% top-1, 10x10 tokens: 100 -> 64.5, 200 -> 68.9 " +
       "(rows read in order from the extracted table)",
@@ -111,6 +118,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "smag-t3-count-20",
+    short: "S-MAG: 200 vs 100 tokens (20 px)",
     source: "S-MAG",
     citation: "Table 3, S-MAG rows, ImageNet 1% top-1, 20x20 tokens: 100 -> 65.8, 200 -> 69.7",
     claim: "More tokens (200 vs 100) help at token size 20x20",
@@ -121,6 +129,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "smag-t1-cifar",
+    short: "S-MAG: CIFAR-10 (4K labels)",
     source: "S-MAG",
     citation: "Table 1, CIFAR-10 (4K), self-supervised: S-MAG 92.7 ± 0.5 (a 4,000-label " +
       "protocol, compared with the kit's 4,000-label fine-tuning)",
@@ -132,6 +141,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "sal-how-highpass",
+    short: "Saliency: high-pass vs MoCo v2",
     source: "Saliency poster",
     citation:
       "Transfer classification table, ImageNet-100: MoCo v2 68.22, + ours (high-pass) 73.80",
@@ -143,6 +153,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "sal-how-blur",
+    short: "Saliency: blur vs MoCo v2",
     source: "Saliency poster",
     citation: "Transfer classification table, ImageNet-100: MoCo v2 68.22, + ours (blur) 72.50",
     claim: "Saliency masking with strong blur improves MoCo v2",
@@ -153,6 +164,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "sal-how-mean",
+    short: "Saliency: mean fill vs MoCo v2",
     source: "Saliency poster",
     citation: "Transfer classification table, ImageNet-100: MoCo v2 68.22, + ours (mean) 70.84",
     claim: "Saliency masking with mean filling improves MoCo v2",
@@ -163,6 +175,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "sal-how-hp-vs-mean",
+    short: "Saliency: high-pass vs mean fill",
     source: "Saliency poster",
     citation: "Transfer classification table, ImageNet-100: high-pass 73.80 vs mean 70.84",
     claim: "High-pass + noise is the best fill (beats mean filling)",
@@ -173,6 +186,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "sal-where",
+    short: "Saliency: salient vs random cells",
     source: "Saliency poster",
     citation: "Transfer classification table, ImageNet-100: + MSCN 70.28 vs + ours (high-pass) " +
       "73.80 (the poster's rows also differ in hard negatives; ours isolate the mask location)",
@@ -184,6 +198,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "sal-branch",
+    short: "Saliency: query vs key branch",
     source: "Saliency poster",
     citation: "'Manipulating variance' table, high-pass filtering: key 52.25, query 58.19 " +
       "(baseline MoCo v2 56.00)",
@@ -195,6 +210,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "sal-hard-negatives",
+    short: "Saliency: hard negatives",
     source: "Saliency poster",
     citation: "Conclusion: hard negatives 'further enhance' training (no separate number printed)",
     claim: "Foreground-masked hard negatives help",
@@ -203,6 +219,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "kdc-t2-vgg",
+    short: "KDC-MAE: compl. vs overlap (VGG)",
     source: "KDC-MAE",
     citation: "Table 2, VGG FT AV: with overlap 63.85, no overlap 64.23 (lambda_kd 10)",
     claim: "Complementary (no-overlap) dual masks beat overlapping ones (VGGSound AV)",
@@ -213,6 +230,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "kdc-t2-as20k",
+    short: "KDC-MAE: compl. vs overlap (AS-20k)",
     source: "KDC-MAE",
     citation: "Table 2, AS-20k FT AV: with overlap 41.37, no overlap 41.03 (lambda_kd 10)",
     claim: "... but on AudioSet-20k AV overlapping masks are ahead (task-dependent sign)",
@@ -223,6 +241,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "kdc-t4-triple",
+    short: "KDC-MAE: three streams",
     source: "KDC-MAE",
     citation: "Table 4, VGG FT AV: triple no overlap 63.79, triple with overlap 64.18",
     claim: "With three streams, complementary masks are worse than overlapping ones",
@@ -233,6 +252,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "kdc-t2-kd5",
+    short: "KDC-MAE: lambda_kd 5 vs 10",
     source: "KDC-MAE",
     citation: "Table 2, VGG FT AV: no overlap lambda_kd 5 -> 64.01, lambda_kd 10 -> 64.23 " +
       "(the one column of Table 2 where 10 wins; the other five favour 5, e.g. AS-20k AV " +
@@ -245,6 +265,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "kdc-t1-cavmae",
+    short: "KDC-MAE: L_kd vs CAV-MAE",
     source: "KDC-MAE",
     citation: "Table 1, VGG FT AV: CAV-MAE 63.89, Proposed (lambda_kd 10) 64.23",
     claim: "Adding the distillation term L_kd to the CAV-MAE objective helps",
@@ -255,6 +276,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "mim-similarity-cosine",
+    short: "MIM: cosine vs pixel L2",
     source: "MIM as occlusion invariance",
     citation: "Abstract: success 'relates a little to the choice of similarity functions' " +
       "(no number in the seed)",
@@ -264,6 +286,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
   },
   {
     id: "mim-similarity-infonce",
+    short: "MIM: InfoNCE vs pixel L2",
     source: "MIM as occlusion invariance",
     citation: "Abstract (as above)",
     claim: "InfoNCE learns about as well as pixel L2 under the same occlusion",

@@ -77,6 +77,7 @@ Deno.test("every paper claim is well formed: difference claims carry both values
     assert.ok(!ids.has(c.id), `duplicate id ${c.id}`);
     ids.add(c.id);
     assert.ok(c.citation.length > 10, c.id);
+    assert.ok(c.short.length > 5 && c.short.length <= 40, `${c.id}: axis label "${c.short}"`);
     if (c.kind === "difference") {
       assert.ok(c.paperA && c.paperB && c.paperA.value !== c.paperB.value, c.id);
     }
