@@ -44,14 +44,20 @@ export function inJupyter(): boolean {
   return jupyterApi() !== undefined;
 }
 
+/** Wall-clock wait of {@link settleOutput} after the event-loop turns, in ms. */
+export const SETTLE_MS = 100;
+
 /**
- * Waits until the kernel has sent what this cell displayed so far (a few
- * turns of the event loop: the display operation runs in the first);
- * resolves at once outside Jupyter.
+ * Waits until the kernel has sent what this cell displayed so far: a few
+ * turns of the event loop (the display operation runs in the first), then
+ * `ms` of wall time for the kernel's sending task, which on a loaded machine
+ * can lag the cell (CI, 2 busy cores: three turns alone once let a table
+ * that ended a cell land under the next one). Resolves at once outside Jupyter.
  */
-export async function settleOutput(): Promise<void> {
+export async function settleOutput(ms = SETTLE_MS): Promise<void> {
   if (!inJupyter()) return;
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Sends `bundle` as display_data (optionally under `displayId`); no-op outside Jupyter. */
@@ -66,6 +72,7 @@ export async function displayBundle(
     ...(opts.displayId ? { display_id: opts.displayId } : {}),
     ...(opts.update ? { update: true } : {}),
   });
-  await settleOutput();
+  // Progress updates replace an output already placed: only the turns, not the wall-clock wait.
+  await settleOutput(opts.update ? 0 : SETTLE_MS);
   return true;
 }
