@@ -10,7 +10,9 @@
  * never judged stale (their pids mean nothing here): delete such a file by
  * hand when you know that runner is gone. The take-over itself is serialised
  * by a second `createNew` file (`<lock>.takeover`, held for milliseconds), so
- * two runners that find the same stale lock cannot both take it.
+ * two runners that find the same stale lock cannot both take it, and the
+ * stale file is replaced by an atomic rename, so the lock file never goes
+ * missing during a take-over.
  *
  * @module
  */
@@ -180,10 +182,22 @@ export async function tryAcquireRunLock(path: string): Promise<LockAttempt> {
     if (again !== "missing" && !(await isStale(path, again))) {
       return { acquired: false, holder: again };
     }
-    if (again !== "missing") await Deno.remove(path).catch(() => {});
-    if (!(await createExclusive(path, content))) {
-      const winner = await readOwner(path);
-      return { acquired: false, holder: typeof winner === "object" ? winner : undefined };
+    if (again === "missing") {
+      // Released meanwhile: an ordinary create, no take-over to report.
+      return (await createExclusive(path, content))
+        ? { acquired: true, lock: makeLock(path, owner) }
+        : { acquired: false, holder: undefined };
+    }
+    // Replace the stale file in one step (write aside, rename over it): a
+    // remove-then-create would leave a moment with no lock file, in which a
+    // runner that never saw the stale lock could create its own lock.
+    const aside = `${path}.${owner.token}.tmp`;
+    await Deno.writeTextFile(aside, content);
+    try {
+      await Deno.rename(aside, path);
+    } catch (err) {
+      await Deno.remove(aside).catch(() => {});
+      throw err;
     }
     return {
       acquired: true,
