@@ -573,6 +573,10 @@ def evaluate(model, data, mean, std, r, device, num_classes):
             "linearConverged": converged}
 
 
+def device_name(device):
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+
+
 def pct(v):
     return round(v * 10000) / 100
 
@@ -587,25 +591,38 @@ def train(model, train_x, r, mean, std, device, gen):
     opt = make_optimizer(model, r)
     images = torch.from_numpy(train_x)
     history, step = [], 0
+    # Wall seconds per phase, named as the kit's trainer names them (lib/train/trainer.ts).
+    phases = dict.fromkeys(("batch", "views", "forward", "backward", "optimizer", "read-back"), 0.0)
     start = time.perf_counter()
     for epoch in range(r["epochs"]):
         model.train()
         order = torch.randperm(train_x.shape[0], generator=gen)
         t0, loss_sum = time.perf_counter(), 0.0
         for s in range(per_epoch):
+            t0 = time.perf_counter()
             idx = order[s * batch:(s + 1) * batch]
             x = images[idx].to(device).permute(0, 3, 1, 2).to(torch.float32) / 255
+            t1 = time.perf_counter()
             v1 = make_view(x, r, mean, std, gen)
             v2 = make_view(x, r, mean, std, gen)
             views = torch.cat([v1, v2]).contiguous(memory_format=torch.channels_last)
+            t2 = time.perf_counter()
             for group in opt.param_groups:
                 group["lr"] = lrs[step]
             opt.zero_grad(set_to_none=True)
             z = model(views)
             loss = nt_xent(z[:batch], z[batch:], r["temperature"])
+            t3 = time.perf_counter()
             loss.backward()
+            t4 = time.perf_counter()
             opt.step()
+            t5 = time.perf_counter()
             value = loss.item()
+            t6 = time.perf_counter()
+            for name, secs in (("batch", t1 - t0), ("views", t2 - t1), ("forward", t3 - t2),
+                               ("backward", t4 - t3), ("optimizer", t5 - t4),
+                               ("read-back", t6 - t5)):
+                phases[name] += secs
             if not math.isfinite(value):
                 sys.exit(f"simclr_twin.py: loss became {value} at step {step}")
             loss_sum += value
@@ -614,7 +631,7 @@ def train(model, train_x, r, mean, std, device, gen):
         history.append(loss_sum / per_epoch)
         log(f"epoch {epoch + 1}/{r['epochs']} loss {history[-1]:.4f} lr {lrs[step - 1]:.2e} "
             f"{per_epoch * batch / secs:.0f} img/s")
-    return history, time.perf_counter() - start, info
+    return history, time.perf_counter() - start, info, phases
 
 
 def main():
@@ -628,6 +645,9 @@ def main():
                    help="print the lr of every step as JSON and exit "
                    "(needs --data or --train-count)")
     p.add_argument("--train-count", type=int, help="training images, for --print-schedule")
+    p.add_argument("--train-only", action="store_true",
+                   help="train, print the training seconds (total and per phase) and stop: no "
+                   "evaluation (deno task bench --e2e)")
     p.add_argument("--temperature", type=float,
                    help="NT-Xent tau (default: the config's methodOptions.temperature, else the "
                    f"kit's default {KIT_DEFAULT_TEMPERATURE})")
@@ -680,18 +700,28 @@ def main():
 
     model = Encoder(r).to(device, memory_format=torch.channels_last)
     data = ((train_x, train_y), (test_x, test_y), eval_idx)
+    if a.train_only:
+        history, train_secs, info, phases = train(model, train_x, r, mean, std, device, gen)
+        print(json.dumps({
+            "trainSeconds": round(train_secs, 3), "finalLoss": history[-1],
+            "phaseSeconds": {k: round(v, 3) for k, v in phases.items()},
+            "epochs": r["epochs"], "trainImages": int(train_x.shape[0]),
+            "steps": info["totalSteps"], "threads": torch.get_num_threads(),
+            "torch": torch.__version__, "device": device_name(device), "seed": seed,
+        }), flush=True)
+        return
+
     t0 = time.perf_counter()
     init = evaluate(model, data, mean, std, r, device, num_classes)
     init_secs = time.perf_counter() - t0
     log(f"random init: linear {pct(init['linearTop1'])} % kNN {pct(init['knnTop1'])} %")
 
-    history, train_secs, info = train(model, train_x, r, mean, std, device, gen)
+    history, train_secs, info, phases = train(model, train_x, r, mean, std, device, gen)
 
     t0 = time.perf_counter()
     final = evaluate(model, data, mean, std, r, device, num_classes)
     eval_secs = time.perf_counter() - t0
     log(f"trained: linear {pct(final['linearTop1'])} % kNN {pct(final['knnTop1'])} %")
-    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(json.dumps({
         "linearTop1": pct(final["linearTop1"]), "linearTop5": pct(final["linearTop5"]),
         "knnTop1": pct(final["knnTop1"]), "knnTop5": pct(final["knnTop5"]),
@@ -705,7 +735,8 @@ def main():
         "randomInitEvalSeconds": round(init_secs, 1),
         "epochs": r["epochs"], "trainImages": int(train_x.shape[0]),
         "testImages": int(test_x.shape[0]), "steps": info["totalSteps"],
-        "threads": torch.get_num_threads(), "torch": torch.__version__, "device": device_name,
+        "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "device": device_name(device), "phaseSeconds": {k: round(v, 3) for k, v in phases.items()},
         "seed": seed, "temperature": r["temperature"], "channelMean": m, "channelStd": s,
     }), flush=True)
 

@@ -12,6 +12,7 @@
  * deno task bench --backend wasm --reps 3
  * deno task bench --json                # one JSON object on stdout
  * deno task bench --backend webgpu --torch-device cuda --out results/bench/gpu.json
+ * deno task bench --e2e                 # the whole training run instead (cli/bench_e2e.ts)
  * ```
  *
  * The last line is the GPU comparison: the kit on WebGPU (Vulkan) against PyTorch on CUDA on
@@ -49,6 +50,8 @@ Usage: deno task bench [options]
   --json             print one JSON object on stdout (logs go to stderr)
   --out <file>       also write the result as JSON (with device and date), e.g.
                      results/bench/gpu.json
+  --e2e              the whole training run instead of one step, kit vs its PyTorch twin,
+                     per phase (deno task bench --e2e --help)
   -h, --help         this text
 `;
 
@@ -141,8 +144,9 @@ async function profileStep(
   return { rows: [...by.values()].sort((a, b) => b.ms - a.ms), stepMs };
 }
 
-/** Entry point; returns the process exit code. */
+/** Entry point; returns the process exit code. `--e2e` runs cli/bench_e2e.ts instead. */
 export async function main(args: string[]): Promise<number> {
+  if (args.includes("--e2e")) return await (await import("./bench_e2e.ts")).main(args);
   const cli = parseCommandLine({
     args,
     options: {

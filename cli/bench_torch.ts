@@ -103,3 +103,41 @@ export async function startTorchStepper(
     },
   };
 }
+
+/**
+ * The first python3 of {@link pythonCandidates} that imports every module of `modules`, or an
+ * error naming the fix (the Debian packages, or env KIT_TORCH_PYTHON).
+ */
+export async function findTorchPython(modules: string[]): Promise<string> {
+  for (const p of pythonCandidates()) {
+    if (await hasTorch(p, modules)) return p;
+  }
+  const debian = modules.includes("sklearn") ? "python3-torch python3-sklearn" : "python3-torch";
+  throw new Error(
+    `no python3 that imports ${modules.join(", ")} found (tried ${
+      pythonCandidates().join(", ")
+    }); install them with \`apt-get install ${debian}\`, or point KIT_TORCH_PYTHON at an ` +
+      `interpreter that has them`,
+  );
+}
+
+/** Runs a command with stderr shown live; returns the last non-empty stdout line parsed as JSON. */
+export async function runForJson(
+  what: string,
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "inherit" })
+    .output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`${what} failed (exit status ${out.code}); see its messages above`);
+  }
+  const last = stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new Error(`${what} did not end with a JSON line; its last stdout line was "${last}"`);
+  }
+}

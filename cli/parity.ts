@@ -27,7 +27,7 @@ import { labelBudgetIndices } from "../lib/data/splits.ts";
 import type { ImageDataset } from "../lib/data/dataset.ts";
 import { SIMCLR_OPTIONS } from "../lib/methods/simclr.ts";
 import { readOptions } from "../lib/methods/option_schema.ts";
-import { hasTorch, pythonCandidates } from "./bench_torch.ts";
+import { findTorchPython, runForJson } from "./bench_torch.ts";
 import { positiveIntegerFlag, UsageError } from "./args.ts";
 import { runMain } from "./run_main.ts";
 
@@ -150,39 +150,6 @@ async function argsHash(args: readonly string[]): Promise<string> {
   return Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The first python3 that imports torch, sklearn and numpy, or a UsageError naming the fix. */
-async function findTwinPython(): Promise<string> {
-  for (const p of pythonCandidates()) {
-    if (await hasTorch(p, ["torch", "sklearn", "numpy"])) return p;
-  }
-  throw new Error(
-    "no python3 with torch and scikit-learn found (tried " + pythonCandidates().join(", ") +
-      "); install them with `apt-get install python3-torch python3-sklearn`, or point " +
-      "KIT_TORCH_PYTHON at an interpreter that has torch, scikit-learn and numpy",
-  );
-}
-
-/** Runs a command with stderr shown live; returns the last non-empty stdout line parsed as JSON. */
-async function runForJson(
-  what: string,
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Record<string, unknown>> {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "inherit" })
-    .output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`${what} failed (exit status ${out.code}); see its messages above`);
-  }
-  const last = stdout.trim().split("\n").at(-1) ?? "";
-  try {
-    return JSON.parse(last);
-  } catch {
-    throw new Error(`${what} did not end with a JSON line; its last stdout line was "${last}"`);
-  }
-}
-
 /** Indices of the training rows the kit evaluates on, picked as lib/experiment/run.ts does. */
 function evalTrainIndices(cfg: ExperimentConfig, ds: ImageDataset): Int32Array | undefined {
   const size = cfg.eval.trainSize;
@@ -193,8 +160,7 @@ function evalTrainIndices(cfg: ExperimentConfig, ds: ImageDataset): Int32Array |
 
 /**
  * Writes the train/test images and labels the kit run of `cfg` used (loaded exactly as
- * lib/experiment/run.ts loads them) into `dir`: `train_images.u8`, `train_labels.i32`,
- * `test_images.u8`, `test_labels.i32`, optionally `eval_train_index.i32`, and `meta.json`.
+ * lib/experiment/run.ts loads them) into `dir`; see {@link exportDataset}.
  */
 export async function exportRunData(
   cfg: ExperimentConfig,
@@ -208,13 +174,26 @@ export async function exportRunData(
     seed: 0,
     onProgress: opts.log,
   });
+  await exportDataset(ds, dir, evalTrainIndices(cfg, ds));
+  return { dataset: ds.name, synthetic: ds.synthetic, train: ds.train.count, test: ds.test.count };
+}
+
+/**
+ * Writes `ds` in the layout bench/simclr_twin.py reads (`--data`): `train_images.u8`,
+ * `train_labels.i32`, `test_images.u8`, `test_labels.i32` (NHWC uint8, int32 little-endian),
+ * `eval_train_index.i32` when `evalIdx` is given, and `meta.json`.
+ */
+export async function exportDataset(
+  ds: ImageDataset,
+  dir: string,
+  evalIdx?: Int32Array,
+): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const le32 = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   await Deno.writeFile(join(dir, "train_images.u8"), ds.train.images);
   await Deno.writeFile(join(dir, "train_labels.i32"), le32(ds.train.labels));
   await Deno.writeFile(join(dir, "test_images.u8"), ds.test.images);
   await Deno.writeFile(join(dir, "test_labels.i32"), le32(ds.test.labels));
-  const evalIdx = evalTrainIndices(cfg, ds);
   if (evalIdx) await Deno.writeFile(join(dir, "eval_train_index.i32"), le32(evalIdx));
   const meta = {
     dataset: ds.name,
@@ -228,7 +207,6 @@ export async function exportRunData(
     ...(evalIdx ? { evalTrainIndexFile: "eval_train_index.i32" } : {}),
   };
   await Deno.writeTextFile(join(dir, "meta.json"), JSON.stringify(meta, null, 2) + "\n");
-  return { dataset: ds.name, synthetic: ds.synthetic, train: ds.train.count, test: ds.test.count };
 }
 
 /** One side of the comparison (accuracies in percent, null when that side does not report it). */
@@ -451,7 +429,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const log = (line: string) => console.error(`[parity] ${line}`);
-  const python = await findTwinPython(); // fail before an hour of training, not after
+  const python = await findTorchPython(["torch", "sklearn", "numpy"]); // fail before an hour of training, not after
   const out = p.out ??
     join("runs", "parity", await argsHash(p.trainArgs.filter((a) => a !== "--fresh")));
   const kitDir = join(out, "kit");

@@ -25,6 +25,16 @@ export const CIFAR10_STATS: ChannelStats = {
  */
 export function normalizeChannels(x: tf.Tensor4D, stats: ChannelStats): tf.Tensor4D {
   const c = x.shape[3];
+  checkChannelStats(stats, c);
+  return tf.tidy(() => {
+    const mean = tf.tensor4d([...stats.mean], [1, 1, 1, c]);
+    const invStd = tf.tensor4d(stats.std.map((s) => 1 / s), [1, 1, 1, c]);
+    return tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D;
+  });
+}
+
+/** Throws unless `stats` has one mean and one positive std for each of `c` channels. */
+export function checkChannelStats(stats: ChannelStats, c: number): void {
   if (stats.mean.length !== c || stats.std.length !== c) {
     throw new Error(
       `normalize: images have ${c} channels but mean/std have ${stats.mean.length}/` +
@@ -37,9 +47,4 @@ export function normalizeChannels(x: tf.Tensor4D, stats: ChannelStats): tf.Tenso
         `use the dataset's per-channel standard deviation`,
     );
   }
-  return tf.tidy(() => {
-    const mean = tf.tensor4d([...stats.mean], [1, 1, 1, c]);
-    const invStd = tf.tensor4d(stats.std.map((s) => 1 / s), [1, 1, 1, c]);
-    return tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D;
-  });
 }

@@ -119,19 +119,35 @@ export function cropBoxesToNormalized(
 }
 
 /**
- * Inset of normalised box coordinates from the image border on webgpu. Its
- * crop-and-resize computes source positions in float32 and writes the
- * extrapolation value (0) when one lands a rounding error outside
- * `[0, size-1]`, which blanks the edge rows of crops touching the border
- * (tfjs computes in float64 on the CPU backends). 4e-6 of the image size is
- * more than that rounding error and moves samples by < 0.001 px up to 224 px.
+ * Inset of normalised box coordinates from the image border. `tf.image.cropAndResize` writes
+ * the extrapolation value (0) where a source position lands a rounding error outside
+ * `[0, size-1]`, which blanks the edge row or column of crops touching the border. On webgpu
+ * (float32 positions) any border coordinate can do it; on the CPU backends (float64 positions
+ * from float32 boxes) the last sample of an axis whose box starts inside the image and ends on
+ * the border can overshoot by an ulp (e.g. rows 5..31 of 32). 4e-6 of the image size is more
+ * than that rounding error and moves samples by < 0.001 px up to 224 px.
  */
-const WEBGPU_EDGE_INSET = 4e-6;
+const EDGE_INSET = 4e-6;
 
-/** Moves coordinates in `[N*4]` normalised boxes into `[inset, 1-inset]` (in place). */
-function insetUnitEdges(coords: Float32Array): void {
-  for (let i = 0; i < coords.length; i++) {
-    coords[i] = Math.min(1 - WEBGPU_EDGE_INSET, Math.max(WEBGPU_EDGE_INSET, coords[i]));
+/**
+ * Moves coordinates of `[N*4]` normalised `[y1, x1, y2, x2]` boxes off the border (in place):
+ * all of them on webgpu; on the CPU backends only an end on the border (0 or 1) whose start is
+ * inside, so full-image boxes and flips stay exact copies.
+ */
+function insetUnitEdges(coords: Float32Array, all: boolean): void {
+  const inset = (v: number) => Math.min(1 - EDGE_INSET, Math.max(EDGE_INSET, v));
+  for (let i = 0; i < coords.length; i += 4) {
+    for (const [start, end] of [[i, i + 2], [i + 1, i + 3]]) {
+      const a = coords[start];
+      const b = coords[end];
+      const onBorder = (v: number) => v === 0 || v === 1;
+      if (all) {
+        coords[start] = inset(a);
+        coords[end] = inset(b);
+      } else if (onBorder(b) && !onBorder(a)) {
+        coords[end] = inset(b);
+      }
+    }
   }
 }
 
@@ -154,7 +170,7 @@ export function applyCrops(
     );
   }
   const coords = cropBoxesToNormalized(boxes, h, w, flips);
-  if (tf.getBackend() === "webgpu") insetUnitEdges(coords);
+  insetUnitEdges(coords, tf.getBackend() === "webgpu");
   return tf.tidy(() => {
     const norm = tf.tensor2d(coords, [n, 4]);
     const idx = tf.range(0, n, 1, "int32") as tf.Tensor1D;

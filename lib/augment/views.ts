@@ -11,11 +11,17 @@
  */
 import * as tf from "../tfjs.ts";
 import type { Rng } from "../rng.ts";
-import { type ColorJitterOptions, randomColorJitter } from "./color_jitter.ts";
+import { type ColorJitterOptions, randomColorJitter, sampleColorJitter } from "./color_jitter.ts";
 import { randomHorizontalFlip, sampleFlips } from "./flip.ts";
 import { type GaussianBlurOptions, randomGaussianBlur } from "./gaussian_blur.ts";
-import { randomGrayscale } from "./grayscale.ts";
-import { type ChannelStats, CIFAR10_STATS, normalizeChannels } from "./normalize.ts";
+import { checkRgb, randomGrayscale, sampleGrayscaleFlags } from "./grayscale.ts";
+import {
+  type ChannelStats,
+  checkChannelStats,
+  CIFAR10_STATS,
+  normalizeChannels,
+} from "./normalize.ts";
+import { colorJitterHost, cropResizeHost, grayscaleHost, normalizeHost } from "./host_views.ts";
 import {
   applyCrops,
   type RandomResizedCropOptions,
@@ -81,16 +87,34 @@ export function evalRecipe(stats: ChannelStats = CIFAR10_STATS): ViewRecipe {
 }
 
 /**
+ * Where the view transforms run: `"host"`, loops over host memory (lib/augment/host_views.ts;
+ * CPU backends only), or `"tensor"`, tfjs ops on the active backend. Both draw the same
+ * parameters from the rng in the same order and give the same views up to float rounding.
+ */
+export type ViewEngine = "host" | "tensor";
+
+/** `"tensor"` on webgpu (the images live on the GPU), `"host"` on the CPU backends. */
+export function defaultViewEngine(): ViewEngine {
+  return tf.getBackend() === "webgpu" ? "tensor" : "host";
+}
+
+/**
  * One random view of every image of the batch.
  * x: `[N,H,W,C]` float32 in [0,1] (not modified, not disposed);
- * returns a new `[N,H,W,C]` float32 tensor.
+ * returns a new `[N,H,W,C]` float32 tensor. `engine` defaults to {@link defaultViewEngine}.
  */
-export function makeView(x: tf.Tensor4D, recipe: ViewRecipe, rng: Rng): tf.Tensor4D {
+export function makeView(
+  x: tf.Tensor4D,
+  recipe: ViewRecipe,
+  rng: Rng,
+  engine: ViewEngine = defaultViewEngine(),
+): tf.Tensor4D {
   if (x.dtype !== "float32") {
     throw new Error(
       `views: expects float32 images in [0,1], got ${x.dtype}; convert with toFloatBatch()`,
     );
   }
+  if (engine === "host") return makeViewOnHost(x, recipe, rng);
   const steps: Array<(t: tf.Tensor4D) => tf.Tensor4D> = [];
   const { crop, colorJitter, blur, normalize } = recipe;
   const [n, h, w] = x.shape;
@@ -118,6 +142,58 @@ export function makeView(x: tf.Tensor4D, recipe: ViewRecipe, rng: Rng): tf.Tenso
 }
 
 /**
+ * {@link makeView} with the transforms of lib/augment/host_views.ts: the parameters are drawn by
+ * the samplers the tensor path uses, in its order; a blur (tensor op) runs on the uploaded batch.
+ */
+function makeViewOnHost(x: tf.Tensor4D, recipe: ViewRecipe, rng: Rng): tf.Tensor4D {
+  const backend = tf.getBackend();
+  if (backend === "webgpu") {
+    throw new Error(
+      `views: the host engine reads the images on the host, which the webgpu backend keeps on ` +
+        `the GPU; use engine "tensor" there (the default)`,
+    );
+  }
+  const shape = x.shape;
+  const [n, h, w, c] = shape;
+  const { crop, colorJitter, blur, normalize } = recipe;
+  // CPU backends keep tensors in host memory: this is a read of it, not a device transfer.
+  const pixels = tf.backend().readSync(x.dataId) as Float32Array;
+  let buf: Float32Array;
+  if (crop) {
+    const boxes = sampleCropBoxes(rng, n, h, w, crop);
+    const flips = recipe.flipProb > 0 ? sampleFlips(rng, n, recipe.flipProb) : undefined;
+    buf = cropResizeHost(pixels, shape, boxes, flips);
+  } else if (recipe.flipProb > 0) {
+    const full = Array.from({ length: n }, () => ({ top: 0, left: 0, height: h, width: w }));
+    buf = cropResizeHost(pixels, shape, full, sampleFlips(rng, n, recipe.flipProb));
+  } else {
+    buf = Float32Array.from(pixels);
+  }
+  if (colorJitter) {
+    if (c !== 1) checkRgb(x, "color_jitter");
+    colorJitterHost(buf, shape, sampleColorJitter(rng, n, colorJitter));
+  }
+  if (recipe.grayscaleProb > 0) {
+    checkRgb(x, "grayscale");
+    grayscaleHost(buf, shape, sampleGrayscaleFlags(rng, n, recipe.grayscaleProb));
+  }
+  if (blur) {
+    const view = tf.tensor4d(buf, shape);
+    const blurred = randomGaussianBlur(view, rng, blur);
+    view.dispose();
+    if (!normalize) return blurred;
+    const out = normalizeChannels(blurred, normalize);
+    blurred.dispose();
+    return out;
+  }
+  if (normalize) {
+    checkChannelStats(normalize, c);
+    normalizeHost(buf, shape, normalize);
+  }
+  return tf.tensor4d(buf, shape);
+}
+
+/**
  * Two independent random views of every image (the positive pairs of
  * SimCLR / MoCo). Pass two recipes for asymmetric views (e.g. BYOL).
  * x: `[N,H,W,C]` float32 in [0,1]; returns two new `[N,H,W,C]` float32 tensors.
@@ -126,7 +202,8 @@ export function makeViewPair(
   x: tf.Tensor4D,
   recipe: ViewRecipe | readonly [ViewRecipe, ViewRecipe],
   rng: Rng,
+  engine: ViewEngine = defaultViewEngine(),
 ): [tf.Tensor4D, tf.Tensor4D] {
   const [r1, r2] = Array.isArray(recipe) ? recipe : [recipe, recipe];
-  return [makeView(x, r1 as ViewRecipe, rng), makeView(x, r2 as ViewRecipe, rng)];
+  return [makeView(x, r1 as ViewRecipe, rng, engine), makeView(x, r2 as ViewRecipe, rng, engine)];
 }

@@ -58,7 +58,7 @@ Deno.test("makeView's fused crop+flip equals a crop followed by a flip", async (
     crop: simclrCifarRecipe().crop,
     flipProb: 0.5,
   };
-  const fused = makeView(x, recipe, new Rng(9));
+  const fused = makeView(x, recipe, new Rng(9), "tensor");
   const rng = new Rng(9);
   const boxes = sampleCropBoxes(rng, 12, 16, 16, recipe.crop!);
   const flips = sampleFlips(rng, 12, 0.5);
@@ -66,7 +66,9 @@ Deno.test("makeView's fused crop+flip equals a crop followed by a flip", async (
   const twoStep = applyFlips(cropped, flips);
   const fd = await fused.data();
   const td = await twoStep.data();
-  fd.forEach((v, i) => assert.ok(Math.abs(v - td[i]) < 1e-5));
+  // 1e-4: applyCrops insets a crop end on the border by 4e-6 of the image, and which end that
+  // is differs between a flipped crop and a crop that is flipped afterwards.
+  fd.forEach((v, i) => assert.ok(Math.abs(v - td[i]) < 1e-4));
   tf.dispose([x, fused, cropped, twoStep]);
 });
 

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { PhaseTimer } from "../train/phase_timer.ts";
 import * as tf from "../tfjs.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
 import { channelStats } from "../data/channel_stats.ts";
@@ -74,6 +75,8 @@ export interface TinyTrainOptions {
   configHash?: string;
   /** Passed to the trainer: returns true to stop at the next step boundary. */
   shouldStop?: () => boolean;
+  /** Passed to the trainer: collects the wall time per phase. */
+  phases?: PhaseTimer;
 }
 
 /** What {@link trainTiny} reports: the trainer's summary and a leak probe. */
@@ -104,6 +107,7 @@ export async function trainTiny(
       imageShape: data.imageShape,
       checkpointDir: dir,
       shouldStop: opts.shouldStop,
+      phases: opts.phases,
       onEpoch: () => {
         tensorsAfterEpoch.push(tf.memory().numTensors);
       },

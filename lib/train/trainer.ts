@@ -20,6 +20,7 @@ import { AdamW } from "../optim/adamw.ts";
 import { warmupCosine } from "../optim/schedule.ts";
 import { loadResumableCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { batchTensors, type Method, type StepInput } from "../methods/method.ts";
+import type { PhaseTimer } from "./phase_timer.ts";
 import { ProgressReporter } from "./progress.ts";
 import { explainWriteError } from "./run_record.ts";
 import { epochRng, stepRng } from "./step_rng.ts";
@@ -118,6 +119,13 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Progress sink (default: stderr, in place on a TTY). */
   progress?: (line: string, final: boolean) => void;
+  /**
+   * When given, the wall time of each phase of every step is added to it: `batch` (images to a
+   * float tensor), `views` (the method's views and masks), `forward`, `backward`, `optimizer`,
+   * `after-step` (e.g. a momentum encoder's update), `read-back` (loss read and progress),
+   * `checkpoint`; see lib/train/phase_timer.ts for what the times mean on each backend.
+   */
+  phases?: PhaseTimer;
 }
 
 /** Outcome of a finished training. */
@@ -258,7 +266,10 @@ async function startRun(opts: TrainOptions): Promise<TrainRun> {
     resumed: resumed !== undefined,
     clock: { start: performance.now(), before: progress.trainSeconds },
   };
-  run.save = () => saveRunCheckpoint(run);
+  run.save = () =>
+    opts.phases
+      ? opts.phases.timeAsync("checkpoint", () => saveRunCheckpoint(run))
+      : saveRunCheckpoint(run);
   run.lastCheckpoint = performance.now();
   log(
     `training ${method.name}: ${totalSteps - progress.globalStep} of ${totalSteps} steps left ` +
@@ -394,18 +405,32 @@ function trainStep(
   lr: number,
 ): { value: tf.Scalar; metrics: Record<string, tf.Scalar> } {
   const { method, params, optimizer } = run;
+  const phases = run.opts.phases;
+  const t0 = performance.now();
   const batch = method.prepare(input);
+  const t1 = performance.now();
+  let forwardEnd = t1;
   let metrics: Record<string, tf.Scalar> = {};
   const { value, grads } = valueAndGrads(() => {
     const out = method.loss(batch, input);
     metrics = Object.fromEntries(
       Object.entries(out.metrics ?? {}).map(([k, t]) => [k, tf.keep(tf.clone(t))]), // a metric may be the loss tensor itself
     );
+    forwardEnd = performance.now();
     return out.loss;
   }, params);
+  const t2 = performance.now();
   optimizer.step(grads, params, lr);
+  const t3 = performance.now();
   method.afterStep?.(batch, input);
   tf.dispose([...grads.values(), ...batchTensors(batch)]);
+  if (phases) {
+    phases.add("views", t1 - t0);
+    phases.add("forward", forwardEnd - t1);
+    phases.add("backward", t2 - forwardEnd);
+    phases.add("optimizer", t3 - t2);
+    phases.add("after-step", performance.now() - t3);
+  }
   return { value, metrics };
 }
 
@@ -428,8 +453,10 @@ async function trainEpoch(run: TrainRun): Promise<EpochRecord> {
   for (let s = progress.stepInEpoch; s < perEpoch; s++) {
     const idx = order.subarray(s * batchSize, (s + 1) * batchSize);
     lr = run.schedule(progress.globalStep);
+    const batchStart = performance.now();
     const images = toFloatBatch(train, idx, imageShape);
     const labels = tf.tensor1d(Int32Array.from(idx, (i) => train.labels[i]), "int32");
+    opts.phases?.add("batch", performance.now() - batchStart);
     const input = {
       images,
       labels,
@@ -452,6 +479,7 @@ async function trainEpoch(run: TrainRun): Promise<EpochRecord> {
     run.stopSeen ||= stopping;
     const checkpointDue = performance.now() - run.lastCheckpoint > run.checkpointEveryMs;
     if (acc.pendingCount >= run.syncEvery || s === perEpoch - 1 || stopping || checkpointDue) {
+      const readStart = performance.now();
       await acc.drain(progress.globalStep - 1);
       const seen = s + 1 - (perEpoch - stepsThisRun);
       const ips = (seen * batchSize) / ((performance.now() - epochStart) / 1000);
@@ -461,6 +489,7 @@ async function trainEpoch(run: TrainRun): Promise<EpochRecord> {
           `lr ${lr.toExponential(2)} ${ips.toFixed(0)} img/s`,
         s === perEpoch - 1,
       );
+      opts.phases?.add("read-back", performance.now() - readStart);
     }
     if ((stopping || checkpointDue) && s < perEpoch - 1) {
       await run.save();

@@ -6,6 +6,7 @@ import type { Method, StepInput, StepLoss } from "../methods/method.ts";
 import { buildTiny, tinyConfig, trainTiny } from "../testing/method_fixture.ts";
 import { NonFiniteLossError, TrainingInterruptedError } from "./trainer.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
+import { PhaseTimer } from "./phase_timer.ts";
 
 await initBackend({ backend: "wasm", threads: 1 });
 
@@ -173,4 +174,22 @@ Deno.test("a stop asked for before the first step ends training without a step o
   assert.equal(await loadCheckpoint(dir), null);
   m.dispose();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a phase timer passed to the trainer gets every phase of every step", async () => {
+  const cfg = simclrConfig(2);
+  const m = buildTiny(cfg);
+  const phases = new PhaseTimer();
+  const t0 = performance.now();
+  const summary = await trainTiny(m, cfg, { phases });
+  const rows = phases.rows(performance.now() - t0);
+  const byPhase = new Map(rows.map((r) => [r.phase, r]));
+  for (const p of ["batch", "views", "forward", "backward", "optimizer", "after-step"]) {
+    assert.equal(byPhase.get(p)?.calls, summary.globalStep, `${p} once per step`);
+    assert.ok(byPhase.get(p)!.ms >= 0);
+  }
+  assert.ok(byPhase.get("forward")!.ms > 0 && byPhase.get("backward")!.ms > 0);
+  assert.equal(byPhase.get("checkpoint")?.calls, 2, "one checkpoint per epoch");
+  assert.ok(byPhase.get("read-back")!.calls >= 2);
+  m.dispose();
 });

@@ -1,0 +1,18 @@
+import * as tf from "../lib/tfjs.ts";
+import { initBackend } from "../lib/backend/select.ts";
+import { nativeKernelProfile } from "../lib/backend/native/register.ts";
+import { Rng } from "../lib/rng.ts";
+import { makeView, simclrCifarRecipe } from "../lib/augment/views.ts";
+await initBackend({ backend: "native", threads: 1, log: () => {} });
+const x = tf.randomUniform([256, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+const recipe = simclrCifarRecipe(undefined, { cropScale: [0.2, 1] });
+const rng = new Rng(0);
+for (let i = 0; i < 3; i++) makeView(x, recipe, rng).dispose();
+nativeKernelProfile(true);
+const t0 = performance.now();
+for (let i = 0; i < 4; i++) makeView(x, recipe, rng).dispose();
+const ms = (performance.now() - t0) / 4;
+const prof = nativeKernelProfile(false);
+console.log(`makeView 256 images: ${ms.toFixed(1)} ms per view`);
+const rows = [...prof].map(([k, r]) => ({ k, ...r })).sort((a, b) => b.ms - a.ms);
+for (const r of rows.slice(0, 25)) console.log(r.k.padEnd(30), (r.ms / 4).toFixed(2), "ms", r.calls / 4, "calls");
