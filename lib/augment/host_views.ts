@@ -38,6 +38,10 @@ export function cropResizeHost(
   const out = new Float32Array(src.length);
   const ys = new Float64Array(h);
   const xs = new Float64Array(w);
+  // Per output column: offsets of the left and right source pixels, and the weight of the right.
+  const xLeft = new Int32Array(w);
+  const xRight = new Int32Array(w);
+  const xLerp = new Float64Array(w);
   for (let i = 0; i < n; i++) {
     const b = boxes[i];
     const flip = flips !== undefined && flips[i] === 1;
@@ -51,28 +55,30 @@ export function cropResizeHost(
     if (flip) [x1, x2] = [x2, x1];
     positions(ys, y1, y2, h);
     positions(xs, x1, x2, w);
+    for (let ox = 0; ox < w; ox++) {
+      const left = Math.floor(xs[ox]);
+      xLeft[ox] = left * c;
+      xRight[ox] = Math.ceil(xs[ox]) * c;
+      xLerp[ox] = xs[ox] - left;
+    }
     const img = i * h * w * c;
     for (let oy = 0; oy < h; oy++) {
       const iy = ys[oy];
       const top = Math.floor(iy);
-      const bottom = Math.ceil(iy);
       const yl = iy - top;
       const rowT = img + top * w * c;
-      const rowB = img + bottom * w * c;
-      const dst = img + oy * w * c;
+      const rowB = img + Math.ceil(iy) * w * c;
+      let o = img + oy * w * c;
       for (let ox = 0; ox < w; ox++) {
-        const ix = xs[ox];
-        const left = Math.floor(ix);
-        const right = Math.ceil(ix);
-        const xl = ix - left;
-        for (let k = 0; k < c; k++) {
-          const tl = src[rowT + left * c + k];
-          const tr = src[rowT + right * c + k];
-          const bl = src[rowB + left * c + k];
-          const br = src[rowB + right * c + k];
-          const t = tl + (tr - tl) * xl;
-          const bt = bl + (br - bl) * xl;
-          out[dst + ox * c + k] = t + (bt - t) * yl;
+        const xl = xLerp[ox];
+        const l = xLeft[ox];
+        const r = xRight[ox];
+        for (let k = 0; k < c; k++, o++) {
+          const tl = src[rowT + l + k];
+          const bl = src[rowB + l + k];
+          const t = tl + (src[rowT + r + k] - tl) * xl;
+          const bt = bl + (src[rowB + r + k] - bl) * xl;
+          out[o] = t + (bt - t) * yl;
         }
       }
     }
@@ -177,10 +183,14 @@ function rotateHue(x: Float32Array, base: number, px: number, shift: number): vo
     const b = x[j + 2];
     // First maximum wins ties (r > g > b), as argMax.
     const maxc = r >= g ? (r >= b ? r : b) : (g >= b ? g : b);
-    const minc = Math.min(r, g, b);
+    const minc = r <= g ? (r <= b ? r : b) : (g <= b ? g : b);
     const delta = maxc - minc;
-    const d = Math.max(delta, 1e-12);
-    const hue = maxc === r ? (g - b) / d : maxc === g ? 2 + (b - r) / d : 4 + (r - g) / d;
+    if (delta === 0) continue; // gray: every channel stays maxc
+    const hue = maxc === r
+      ? (g - b) / delta
+      : maxc === g
+      ? 2 + (b - r) / delta
+      : 4 + (r - g) / delta;
     const a = hue + turn;
     x[j] = maxc - delta * ramp(a + 5);
     x[j + 1] = maxc - delta * ramp(a + 3);
