@@ -590,7 +590,7 @@ def train(model, train_x, r, mean, std, device, gen):
     per_epoch, batch = info["stepsPerEpoch"], r["batch"]
     opt = make_optimizer(model, r)
     images = torch.from_numpy(train_x)
-    history, step = [], 0
+    history, epoch_secs, step = [], [], 0
     # Wall seconds per phase, named as the kit's trainer names them (lib/train/trainer.ts).
     phases = dict.fromkeys(("batch", "views", "forward", "backward", "optimizer", "read-back"), 0.0)
     start = time.perf_counter()
@@ -628,10 +628,11 @@ def train(model, train_x, r, mean, std, device, gen):
             loss_sum += value
             step += 1
         secs = time.perf_counter() - t0
+        epoch_secs.append(secs)
         history.append(loss_sum / per_epoch)
         log(f"epoch {epoch + 1}/{r['epochs']} loss {history[-1]:.4f} lr {lrs[step - 1]:.2e} "
             f"{per_epoch * batch / secs:.0f} img/s")
-    return history, time.perf_counter() - start, info, phases
+    return history, time.perf_counter() - start, info, phases, epoch_secs
 
 
 def main():
@@ -701,9 +702,11 @@ def main():
     model = Encoder(r).to(device, memory_format=torch.channels_last)
     data = ((train_x, train_y), (test_x, test_y), eval_idx)
     if a.train_only:
-        history, train_secs, info, phases = train(model, train_x, r, mean, std, device, gen)
+        history, train_secs, info, phases, epoch_secs = train(model, train_x, r, mean, std,
+                                                              device, gen)
         print(json.dumps({
             "trainSeconds": round(train_secs, 3), "finalLoss": history[-1],
+            "epochSeconds": [round(v, 3) for v in epoch_secs],
             "phaseSeconds": {k: round(v, 3) for k, v in phases.items()},
             "epochs": r["epochs"], "trainImages": int(train_x.shape[0]),
             "steps": info["totalSteps"], "threads": torch.get_num_threads(),
@@ -716,7 +719,7 @@ def main():
     init_secs = time.perf_counter() - t0
     log(f"random init: linear {pct(init['linearTop1'])} % kNN {pct(init['knnTop1'])} %")
 
-    history, train_secs, info, phases = train(model, train_x, r, mean, std, device, gen)
+    history, train_secs, info, phases, _ = train(model, train_x, r, mean, std, device, gen)
 
     t0 = time.perf_counter()
     final = evaluate(model, data, mean, std, r, device, num_classes)

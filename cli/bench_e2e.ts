@@ -1,12 +1,13 @@
 /**
  * `deno task bench --e2e`: the whole SimCLR training run of the kit against its PyTorch twin
  * (`bench/simclr_twin.py --train-only`) on the same images, config, thread count and machine,
- * with a per-phase profile of both sides.
+ * with a per-phase profile of both sides, and (`--scaling`) a table of the cost per image against
+ * batch size, width, image size and depth.
  *
  * ```
  * deno task bench --e2e                                  # widths 16 and 32, 3 interleaved reps
  * deno task bench --e2e --widths 16 --train-size 2560 --epochs 1 --reps 5 --json
- * deno task bench --e2e --threads 1 --out results/bench/e2e-1thread.json
+ * deno task bench --e2e --scaling --out results/bench/scaling-cpu.json
  * ```
  *
  * A run is what `deno task train` trains (data order, views, forward, backward, AdamW, the
@@ -17,7 +18,8 @@
  * alternate, the first side alternating per repetition), and medians are reported. Phases are
  * the trainer's (lib/train/trainer.ts `TrainOptions.phases`) and the same cut through the twin's
  * loop: batch, views, forward, backward, optimizer, read-back (+ the kit's after-step and
- * checkpoint).
+ * checkpoint). The scaling table times the last epoch of each run (2 epochs of `--steps` steps),
+ * so kernel set-up in the first steps does not weigh on small configurations.
  *
  * @module
  */
@@ -26,7 +28,9 @@ import { defaultExperiment, type ExperimentConfig } from "../lib/config/experime
 import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
 import { resolveDatasetName } from "../lib/data/auto_dataset.ts";
 import { loadDataset } from "../lib/data/registry.ts";
-import type { ImageDataset } from "../lib/data/dataset.ts";
+import type { ImageDataset, ImageSplit } from "../lib/data/dataset.ts";
+import { subsetSplit } from "../lib/data/splits.ts";
+import { resizeImage } from "../lib/data/resize.ts";
 import { channelStats } from "../lib/data/channel_stats.ts";
 import { buildMethod, withDefaultOptions } from "../lib/methods/all.ts";
 import { withInputChannels } from "../lib/experiment/preflight.ts";
@@ -49,13 +53,20 @@ Usage: deno task bench --e2e [options]
   --train-size <n>     training images (default 5120)
   --epochs <n>         epochs per run (default 2)
   --batch-size <n>     images per step (default 256)
-  --reps <n>           runs of each side per width, interleaved (default 3)
+  --image-size <n>     resize the images to n x n first (default: as stored)
+  --scaling            instead: the cost per image against batch (64-512), width (16-64), image
+                       size (32-96) and depth (resnet10, resnet18), each varied around ResNet-10
+                       width 16, batch 256, 32 px; 2 epochs of --steps steps per run, the last
+                       epoch timed
+  --steps <n>          steps per epoch of a --scaling run (default 5)
+  --reps <n>           runs of each side per configuration, interleaved (default 3; 2 for
+                       --scaling)
   --threads <n>        compute threads of both sides (default: all cores)
   --backend <name>     the kit's backend (default auto)
   --torch-device <d>   the twin's device: cpu, cuda (default cpu; cuda with --backend webgpu)
   --no-torch           kit only
   --json               print one JSON object on stdout (logs go to stderr)
-  --out <file>         also write the result as JSON, e.g. results/bench/e2e.json
+  --out <file>         also write the result as JSON, e.g. results/bench/e2e-cpu.json
   -h, --help           this text
 
 Needs python3 with torch and numpy for the twin (apt-get install python3-torch, or env
@@ -76,25 +87,50 @@ export const PHASES = [
   "other",
 ] as const;
 
-/** One side's repetitions at one width. */
+/** One configuration to time. */
+export interface BenchCase {
+  /** What is varied, e.g. "width 32" or "batch 64". */
+  label: string;
+  arch: string;
+  width: number;
+  batchSize: number;
+  /** Height and width of the (square) images. */
+  imageSize: number;
+  /** Training images (whole batches). */
+  trainSize: number;
+  epochs: number;
+}
+
+/** One side's repetitions of a case. */
 export interface SideRuns {
   /** Training seconds of each repetition. */
   seconds: number[];
+  /** Seconds of the last epoch of each repetition. */
+  lastEpochSeconds: number[];
   /** Seconds per phase of each repetition (same order as `seconds`). */
   phaseSeconds: Record<string, number>[];
   /** Final training loss of each repetition. */
   finalLoss: number[];
 }
 
-/** The comparison at one width. */
-export interface WidthResult {
-  width: number;
+/** A side's repetitions with their medians. */
+export type SideSummary = SideRuns & {
+  medianSeconds: number;
+  imagesPerSecond: number;
+  /** Median milliseconds per image over the last epoch. */
+  lastEpochMsPerImage: number;
+};
+
+/** The comparison of one case. */
+export interface CaseResult extends BenchCase {
   steps: number;
   images: number;
-  kit: SideRuns & { medianSeconds: number; imagesPerSecond: number };
-  twin?: SideRuns & { medianSeconds: number; imagesPerSecond: number };
+  kit: SideSummary;
+  twin?: SideSummary;
   /** Kit speed over twin speed (twin median seconds / kit median seconds); > 1: kit faster. */
   speedRatio?: number;
+  /** The same over the last epochs (twin ms per image / kit ms per image). */
+  lastEpochSpeedRatio?: number;
   /** Median seconds per phase and per step, in milliseconds, for each side. */
   phaseMsPerStep: { kit: Record<string, number>; twin?: Record<string, number> };
 }
@@ -119,41 +155,84 @@ export function phaseMedians(
   return out;
 }
 
-/** The summary of one side's repetitions. */
-export function summarise(
-  runs: SideRuns,
-  images: number,
-): SideRuns & { medianSeconds: number; imagesPerSecond: number } {
+/** The medians of one side's repetitions of a case. */
+export function summarise(runs: SideRuns, c: BenchCase): SideSummary {
+  const perEpoch = Math.floor(c.trainSize / c.batchSize) * c.batchSize;
   const medianSeconds = median(runs.seconds);
-  return { ...runs, medianSeconds, imagesPerSecond: images / medianSeconds };
+  return {
+    ...runs,
+    medianSeconds,
+    imagesPerSecond: (perEpoch * c.epochs) / medianSeconds,
+    lastEpochMsPerImage: (median(runs.lastEpochSeconds) * 1000) / perEpoch,
+  };
 }
 
-/** The config both sides train at `width` (SimCLR, the kit's defaults otherwise). */
-export function benchConfig(opts: {
-  dataset: string;
-  trainSize: number;
-  epochs: number;
-  batchSize: number;
-  width: number;
-  blocks: number[];
-  channels: number;
-}): ExperimentConfig {
+/**
+ * The cases of `--scaling`: each of batch size, width, image size and depth varied alone around
+ * ResNet-10 width 16, batch 256, 32 px (the centre appears once), 2 epochs of `steps` steps.
+ */
+export function scalingCases(steps: number): BenchCase[] {
+  const centre = { arch: "resnet10", width: 16, batchSize: 256, imageSize: 32, epochs: 2 };
+  const raw: Omit<BenchCase, "trainSize">[] = [
+    ...[64, 128, 256, 512].map((b) => ({ ...centre, label: `batch ${b}`, batchSize: b })),
+    ...[32, 64].map((w) => ({ ...centre, label: `width ${w}`, width: w })),
+    ...[64, 96].map((px) => ({ ...centre, label: `${px} px`, imageSize: px })),
+    { ...centre, label: "resnet18", arch: "resnet18" },
+  ];
+  return raw.map((c) => ({ ...c, trainSize: c.batchSize * steps }));
+}
+
+/** The config both sides train for a case (SimCLR, the kit's defaults otherwise). */
+export function benchConfig(c: BenchCase, dataset: string, channels: number): ExperimentConfig {
+  const blocks = RESNET_DEPTHS[c.arch];
+  if (!blocks) {
+    throw new UsageError(
+      `unknown --arch "${c.arch}"; choose one of ${Object.keys(RESNET_DEPTHS).join(", ")}`,
+    );
+  }
   const cfg = defaultExperiment();
   cfg.method = "simclr";
-  cfg.data = { dataset: opts.dataset, trainSize: opts.trainSize };
-  cfg.encoder.backbone = { ...cfg.encoder.backbone, blocks: opts.blocks, width: opts.width };
-  cfg.optim.epochs = opts.epochs;
-  cfg.optim.batchSize = opts.batchSize;
-  cfg.optim.warmupEpochs = Math.min(cfg.optim.warmupEpochs, Math.max(0, opts.epochs - 1));
-  return withInputChannels(withDefaultOptions(cfg), opts.channels);
+  cfg.data = { dataset, trainSize: c.trainSize };
+  cfg.encoder.backbone = { ...cfg.encoder.backbone, blocks, width: c.width };
+  cfg.optim.epochs = c.epochs;
+  cfg.optim.batchSize = c.batchSize;
+  cfg.optim.warmupEpochs = Math.min(cfg.optim.warmupEpochs, Math.max(0, c.epochs - 1));
+  return withInputChannels(withDefaultOptions(cfg), channels);
 }
 
-/** One kit training run in this process; returns its seconds, phases and final loss. */
+/** The first `count` images of `split`, resized to `size` x `size` when they are not. */
+function caseSplit(
+  split: ImageSplit,
+  shape: readonly [number, number, number],
+  count: number,
+  size: number,
+): ImageSplit {
+  const sub = subsetSplit(split, Array.from({ length: count }, (_, i) => i));
+  const [h, w, c] = shape;
+  if (h === size && w === size) return sub;
+  const per = size * size * c;
+  const images = new Uint8Array(count * per);
+  for (let i = 0; i < count; i++) {
+    const img = sub.images.subarray(i * h * w * c, (i + 1) * h * w * c);
+    images.set(resizeImage(img, h, w, c, size, size), i * per);
+  }
+  return { images, labels: sub.labels, count };
+}
+
+/** What one training run reports. */
+interface RunTiming {
+  seconds: number;
+  lastEpochSeconds: number;
+  phaseSeconds: Record<string, number>;
+  finalLoss: number;
+}
+
+/** One kit training run in this process. */
 async function kitRun(
   cfg: ExperimentConfig,
   ds: ImageDataset,
   checkpointDir: string,
-): Promise<{ seconds: number; phaseSeconds: Record<string, number>; finalLoss: number }> {
+): Promise<RunTiming> {
   const method = buildMethod(cfg, {
     imageShape: ds.imageShape,
     stats: channelStats(ds.train, ds.imageShape[2]),
@@ -176,6 +255,7 @@ async function kitRun(
     const rows = phases.rows(summary.trainSeconds * 1000);
     return {
       seconds: summary.trainSeconds,
+      lastEpochSeconds: summary.history.at(-1)!.seconds,
       phaseSeconds: Object.fromEntries(rows.map((r) => [r.phase, r.ms / 1000])),
       finalLoss: summary.history.at(-1)!.loss,
     };
@@ -185,14 +265,14 @@ async function kitRun(
   }
 }
 
-/** One twin run (a child process); returns its seconds, phases and final loss. */
+/** One twin run (a child process). */
 async function twinRun(opts: {
   python: string;
   config: string;
   dataDir: string;
   threads: number;
   device: string;
-}): Promise<{ seconds: number; phaseSeconds: Record<string, number>; finalLoss: number }> {
+}): Promise<RunTiming> {
   const script = new URL("../bench/simclr_twin.py", import.meta.url).pathname;
   const r = await runForJson("the PyTorch twin (bench/simclr_twin.py --train-only)", opts.python, [
     script,
@@ -210,46 +290,71 @@ async function twinRun(opts: {
   const phaseSeconds = { ...(r.phaseSeconds as Record<string, number>) };
   const covered = Object.values(phaseSeconds).reduce((a, b) => a + b, 0);
   phaseSeconds.other = Math.max(0, seconds - covered);
-  return { seconds, phaseSeconds, finalLoss: Number(r.finalLoss) };
+  return {
+    seconds,
+    lastEpochSeconds: (r.epochSeconds as number[]).at(-1)!,
+    phaseSeconds,
+    finalLoss: Number(r.finalLoss),
+  };
 }
 
-/** The table printed for a result. */
-export function formatE2e(widths: readonly WidthResult[], threads: number): string {
+/** The whole-run table and the per-phase tables of `results`. */
+export function formatE2e(results: readonly CaseResult[], threads: number): string {
   const lines: string[] = [];
   const f1 = (x: number) => x.toFixed(1);
+  const ratio = (r: number | undefined) => (r === undefined ? "-" : `${r.toFixed(2)}x`);
   lines.push(
     `whole training run, median of the repetitions (${threads} thread(s) per side):`,
     "",
-    "| width | steps | kit s | twin s | kit img/s | twin img/s | kit / twin speed |",
-    "| ----- | ----- | ----- | ------ | --------- | ---------- | ---------------- |",
+    "| case | steps | kit s | twin s | kit img/s | twin img/s | kit / twin speed |",
+    "| ---- | ----- | ----- | ------ | --------- | ---------- | ---------------- |",
   );
-  for (const w of widths) {
+  for (const r of results) {
     lines.push(
-      `| ${w.width} | ${w.steps} | ${f1(w.kit.medianSeconds)} | ${
-        w.twin ? f1(w.twin.medianSeconds) : "-"
-      } | ${w.kit.imagesPerSecond.toFixed(0)} | ${
-        w.twin ? w.twin.imagesPerSecond.toFixed(0) : "-"
-      } | ${w.speedRatio !== undefined ? w.speedRatio.toFixed(2) + "x" : "-"} |`,
+      `| ${r.label} | ${r.steps} | ${f1(r.kit.medianSeconds)} | ${
+        r.twin ? f1(r.twin.medianSeconds) : "-"
+      } | ${r.kit.imagesPerSecond.toFixed(0)} | ${
+        r.twin ? r.twin.imagesPerSecond.toFixed(0) : "-"
+      } | ${ratio(r.speedRatio)} |`,
     );
   }
-  for (const w of widths) {
+  for (const r of results) {
     lines.push(
       "",
-      `per phase, width ${w.width} (ms per step, median over repetitions):`,
+      `per phase, ${r.label} (ms per step, median over repetitions):`,
       "",
       "| phase | kit ms | twin ms | kit share |",
       "| ----- | ------ | ------- | --------- |",
     );
-    const kitTotal = Object.values(w.phaseMsPerStep.kit).reduce((a, b) => a + b, 0);
+    const kitTotal = Object.values(r.phaseMsPerStep.kit).reduce((a, b) => a + b, 0);
     for (const p of PHASES) {
-      const k = w.phaseMsPerStep.kit[p] ?? 0;
-      const t = w.phaseMsPerStep.twin?.[p];
+      const k = r.phaseMsPerStep.kit[p] ?? 0;
+      const t = r.phaseMsPerStep.twin?.[p];
       lines.push(
         `| ${p} | ${f1(k)} | ${t === undefined ? "-" : f1(t)} | ${
           kitTotal > 0 ? (100 * k / kitTotal).toFixed(0) : "0"
         } % |`,
       );
     }
+  }
+  return lines.join("\n");
+}
+
+/** The scaling table: last-epoch cost per image of both sides, per case. */
+export function formatScaling(results: readonly CaseResult[], threads: number): string {
+  const lines = [
+    `cost per image over the last epoch, median of the repetitions (${threads} thread(s) per ` +
+    "side; each row varies one setting of ResNet-10 width 16, batch 256, 32 px):",
+    "",
+    "| case | kit ms/img | twin ms/img | kit / twin speed |",
+    "| ---- | ---------- | ----------- | ---------------- |",
+  ];
+  for (const r of results) {
+    lines.push(
+      `| ${r.label} | ${r.kit.lastEpochMsPerImage.toFixed(2)} | ${
+        r.twin ? r.twin.lastEpochMsPerImage.toFixed(2) : "-"
+      } | ${r.lastEpochSpeedRatio === undefined ? "-" : `${r.lastEpochSpeedRatio.toFixed(2)}x`} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -267,7 +372,10 @@ export async function main(args: string[]): Promise<number> {
       "train-size": { type: "string", default: "5120" },
       epochs: { type: "string", default: "2" },
       "batch-size": { type: "string", default: "256" },
-      reps: { type: "string", default: "3" },
+      "image-size": { type: "string" },
+      scaling: { type: "boolean", default: false },
+      steps: { type: "string", default: "5" },
+      reps: { type: "string" },
       threads: { type: "string" },
       backend: { type: "string", default: "auto" },
       "torch-device": { type: "string" },
@@ -278,20 +386,38 @@ export async function main(args: string[]): Promise<number> {
   }, HELP);
   if (!cli) return 0;
   const { values } = cli;
-  const widths = values.widths.split(",").map((w) => positiveIntegerFlag("widths", w.trim()));
-  const blocks = RESNET_DEPTHS[values.arch];
-  if (!blocks) {
-    throw new UsageError(
-      `unknown --arch "${values.arch}"; choose one of ${Object.keys(RESNET_DEPTHS).join(", ")}`,
-    );
-  }
-  const trainSize = positiveIntegerFlag("train-size", values["train-size"]);
-  const epochs = positiveIntegerFlag("epochs", values.epochs);
-  const batchSize = positiveIntegerFlag("batch-size", values["batch-size"]);
-  const reps = positiveIntegerFlag("reps", values.reps);
+  const scaling = values.scaling;
+  const reps = positiveIntegerFlag("reps", values.reps) ?? (scaling ? 2 : 3);
   const threads = positiveIntegerFlag("threads", values.threads) ??
     (navigator.hardwareConcurrency || 1);
   const log = (m: string) => console.error(`[bench e2e] ${m}`);
+  const imageSizeFlag = positiveIntegerFlag("image-size", values["image-size"]);
+  let cases: BenchCase[];
+  if (scaling) {
+    cases = scalingCases(positiveIntegerFlag("steps", values.steps));
+  } else {
+    const trainSize = positiveIntegerFlag("train-size", values["train-size"]);
+    const batchSize = positiveIntegerFlag("batch-size", values["batch-size"]);
+    if (trainSize < batchSize) {
+      throw new UsageError(
+        `--train-size ${trainSize} is less than one batch of ${batchSize}; lower --batch-size ` +
+          `or raise --train-size`,
+      );
+    }
+    cases = values.widths.split(",").map((w) => {
+      const width = positiveIntegerFlag("widths", w.trim());
+      return {
+        label: `width ${width}`,
+        arch: values.arch,
+        width,
+        batchSize,
+        imageSize: imageSizeFlag ?? 0, // 0: as stored, filled in below
+        trainSize,
+        epochs: positiveIntegerFlag("epochs", values.epochs),
+      };
+    });
+  }
+  for (const c of cases) benchConfig(c, "check", 3); // an unknown --arch fails before any work
 
   const backend = await initBackend({
     backend: backendFlag(values.backend) as BackendRequest,
@@ -304,104 +430,96 @@ export async function main(args: string[]): Promise<number> {
   }
   const python = values["no-torch"] ? undefined : await findTorchPython(["torch", "numpy"]);
   const picked = await resolveDatasetName(values.dataset, { dataDir: values["data-dir"] });
+  const need = Math.max(...cases.map((c) => c.trainSize));
   const ds = await loadDataset(picked.name, {
     dataDir: values["data-dir"],
-    trainSize,
+    trainSize: need,
     testSize: 10,
     seed: 0,
     onProgress: log,
   });
-  if (ds.train.count < batchSize) {
+  if (ds.train.count < need) {
     throw new UsageError(
-      `${ds.name} gave ${ds.train.count} training images, fewer than one batch of ${batchSize}; ` +
-        `lower --batch-size or raise --train-size`,
+      `${ds.name} has ${ds.train.count} training images, fewer than the ${need} asked for; ` +
+        `lower --train-size (or --steps with --scaling)`,
     );
   }
-  const steps = Math.floor(ds.train.count / batchSize) * epochs;
-  const images = steps * batchSize;
+  const stored = ds.imageShape[0];
+  for (const c of cases) if (c.imageSize === 0) c.imageSize = stored;
   log(
-    `${ds.displayName}${ds.synthetic ? " [SYNTHETIC]" : ""}: ${ds.train.count} images, ` +
-      `${epochs} epoch(s), batch ${batchSize}, ${values.arch} widths ${widths.join(", ")}; ` +
-      `kit on ${backend.name} (${backend.threads} threads), twin ${
+    `${ds.displayName}${ds.synthetic ? " [SYNTHETIC]" : ""}; ${cases.length} configuration(s), ` +
+      `${reps} repetition(s) each; kit on ${backend.name} (${backend.threads} threads), twin ${
         python ? `on ${torchDevice}` : "skipped (--no-torch)"
       }`,
   );
 
   const work = await Deno.makeTempDir({ prefix: "kit-bench-e2e-" });
   try {
-    const dataDir = join(work, "data");
-    if (python) await exportDataset(ds, dataDir);
-    const configs = new Map<number, { cfg: ExperimentConfig; path: string }>();
-    for (const width of widths) {
-      const cfg = benchConfig({
-        dataset: ds.name,
-        trainSize,
-        epochs,
-        batchSize,
-        width,
-        blocks,
-        channels: ds.imageShape[2],
-      });
-      const path = join(work, `config-w${width}.json`);
-      await Deno.writeTextFile(path, JSON.stringify(cfg, null, 2) + "\n");
-      configs.set(width, { cfg, path });
-    }
-    const runs = new Map<number, { kit: SideRuns; twin: SideRuns }>(
-      widths.map((w) => [w, {
-        kit: { seconds: [], phaseSeconds: [], finalLoss: [] },
-        twin: { seconds: [], phaseSeconds: [], finalLoss: [] },
-      }]),
-    );
-    const push = (side: SideRuns, r: Awaited<ReturnType<typeof kitRun>>) => {
-      side.seconds.push(r.seconds);
-      side.phaseSeconds.push(r.phaseSeconds);
-      side.finalLoss.push(r.finalLoss);
-    };
-    for (let rep = 0; rep < reps; rep++) {
-      for (const width of widths) {
-        const { cfg, path } = configs.get(width)!;
-        const sides = runs.get(width)!;
-        const order = rep % 2 === 0 ? ["kit", "twin"] : ["twin", "kit"];
-        for (const side of order) {
+    const results: CaseResult[] = [];
+    for (const [k, c] of cases.entries()) {
+      const split = caseSplit(ds.train, ds.imageShape, c.trainSize, c.imageSize);
+      const caseDs: ImageDataset = {
+        ...ds,
+        imageShape: [c.imageSize, c.imageSize, ds.imageShape[2]],
+        train: split,
+        test: caseSplit(ds.test, ds.imageShape, Math.min(10, ds.test.count), c.imageSize),
+      };
+      const cfg = benchConfig(c, ds.name, ds.imageShape[2]);
+      const dir = join(work, `case-${k}`);
+      const cfgPath = join(dir, "config.json");
+      await Deno.mkdir(dir, { recursive: true });
+      await Deno.writeTextFile(cfgPath, JSON.stringify(cfg, null, 2) + "\n");
+      if (python) await exportDataset(caseDs, join(dir, "data"));
+      const kit: SideRuns = { seconds: [], lastEpochSeconds: [], phaseSeconds: [], finalLoss: [] };
+      const twin: SideRuns = { seconds: [], lastEpochSeconds: [], phaseSeconds: [], finalLoss: [] };
+      const push = (side: SideRuns, r: RunTiming) => {
+        side.seconds.push(r.seconds);
+        side.lastEpochSeconds.push(r.lastEpochSeconds);
+        side.phaseSeconds.push(r.phaseSeconds);
+        side.finalLoss.push(r.finalLoss);
+      };
+      for (let rep = 0; rep < reps; rep++) {
+        for (const side of rep % 2 === 0 ? ["kit", "twin"] : ["twin", "kit"]) {
           if (side === "kit") {
-            push(sides.kit, await kitRun(cfg, ds, join(work, `ckpt-w${width}`)));
+            push(kit, await kitRun(cfg, caseDs, join(dir, "checkpoint")));
           } else if (python) {
-            push(
-              sides.twin,
-              await twinRun({ python, config: path, dataDir, threads, device: torchDevice }),
-            );
+            const opts = { python, config: cfgPath, dataDir: join(dir, "data"), threads };
+            push(twin, await twinRun({ ...opts, device: torchDevice }));
           }
         }
         log(
-          `rep ${rep + 1}/${reps} width ${width}: kit ${sides.kit.seconds.at(-1)!.toFixed(1)} s` +
-            (python ? `, twin ${sides.twin.seconds.at(-1)!.toFixed(1)} s` : ""),
+          `${c.label}, rep ${rep + 1}/${reps}: kit ${kit.seconds.at(-1)!.toFixed(1)} s` +
+            (python ? `, twin ${twin.seconds.at(-1)!.toFixed(1)} s` : ""),
         );
       }
-    }
-    const results: WidthResult[] = widths.map((width) => {
-      const { kit, twin } = runs.get(width)!;
-      const k = summarise(kit, images);
-      const t = python ? summarise(twin, images) : undefined;
-      return {
-        width,
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      const steps = Math.floor(c.trainSize / c.batchSize) * c.epochs;
+      const k2 = summarise(kit, c);
+      const t2 = python ? summarise(twin, c) : undefined;
+      results.push({
+        ...c,
         steps,
-        images,
-        kit: k,
-        ...(t ? { twin: t, speedRatio: t.medianSeconds / k.medianSeconds } : {}),
+        images: steps * c.batchSize,
+        kit: k2,
+        ...(t2
+          ? {
+            twin: t2,
+            speedRatio: t2.medianSeconds / k2.medianSeconds,
+            lastEpochSpeedRatio: t2.lastEpochMsPerImage / k2.lastEpochMsPerImage,
+          }
+          : {}),
         phaseMsPerStep: {
           kit: phaseMedians(kit.phaseSeconds, steps),
-          ...(t ? { twin: phaseMedians(twin.phaseSeconds, steps) } : {}),
+          ...(t2 ? { twin: phaseMedians(twin.phaseSeconds, steps) } : {}),
         },
-      };
-    });
+      });
+    }
     const report = {
-      what: "whole SimCLR training run (no evaluation), kit vs PyTorch twin",
+      what: scaling
+        ? "cost per image of SimCLR training against batch, width, image size and depth, kit vs PyTorch twin"
+        : "whole SimCLR training run (no evaluation), kit vs PyTorch twin",
       dataset: ds.name,
       synthetic: ds.synthetic,
-      trainImages: ds.train.count,
-      epochs,
-      batchSize,
-      arch: values.arch,
       reps,
       threads: backend.threads,
       backend: backend.name,
@@ -409,7 +527,7 @@ export async function main(args: string[]): Promise<number> {
       host: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch },
       date: new Date().toISOString(),
       command: `deno task bench ${args.join(" ")}`,
-      widths: results,
+      cases: results,
     };
     if (values.out) {
       await Deno.mkdir(dirname(values.out), { recursive: true });
@@ -417,6 +535,7 @@ export async function main(args: string[]): Promise<number> {
       log(`wrote ${values.out}`);
     }
     if (values.json) console.log(JSON.stringify(report));
+    else if (scaling) console.log(formatScaling(results, backend.threads));
     else console.log(formatE2e(results, backend.threads));
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});

@@ -6,7 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { hasTorch, pythonCandidates } from "./bench_torch.ts";
-import { formatE2e, median, phaseMedians, PHASES, type WidthResult } from "./bench_e2e.ts";
+import {
+  benchConfig,
+  type CaseResult,
+  formatE2e,
+  formatScaling,
+  median,
+  phaseMedians,
+  PHASES,
+  scalingCases,
+} from "./bench_e2e.ts";
 
 const BENCH = new URL("./bench.ts", import.meta.url).pathname;
 
@@ -25,6 +34,34 @@ Deno.test("median and per-phase medians per step", () => {
   assert.equal(m.backward, 200);
   assert.equal(m.views, 0, "a phase a side lacks is 0");
   assert.deepEqual(Object.keys(m), [...PHASES]);
+});
+
+Deno.test("scaling cases vary one setting at a time around the centre, which appears once", () => {
+  const cases = scalingCases(5);
+  assert.deepEqual(cases.map((c) => c.label), [
+    "batch 64",
+    "batch 128",
+    "batch 256",
+    "batch 512",
+    "width 32",
+    "width 64",
+    "64 px",
+    "96 px",
+    "resnet18",
+  ]);
+  const centre = { arch: "resnet10", width: 16, batchSize: 256, imageSize: 32 };
+  for (const c of cases) {
+    const differs = (Object.keys(centre) as (keyof typeof centre)[]).filter((k) =>
+      c[k] !== centre[k]
+    );
+    assert.ok(differs.length <= 1, `${c.label} varies ${differs.join(", ")}`);
+    assert.equal(c.trainSize, c.batchSize * 5);
+    assert.equal(c.epochs, 2);
+  }
+  const cfg = benchConfig(cases[8], "synthetic", 3);
+  assert.deepEqual(cfg.encoder.backbone.blocks, [2, 2, 2, 2]);
+  assert.equal(cfg.optim.warmupEpochs, 1);
+  assert.throws(() => benchConfig({ ...cases[0], arch: "resnet7" }, "x", 3), /unknown --arch/);
 });
 
 Deno.test({
@@ -59,13 +96,15 @@ Deno.test({
     assert.ok(out.success, stderr);
     const report = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
     assert.equal(report.synthetic, true);
-    assert.equal(report.widths.length, 1);
-    const w: WidthResult = report.widths[0];
+    assert.equal(report.cases.length, 1);
+    const w: CaseResult = report.cases[0];
     assert.equal(w.width, 8);
     assert.equal(w.steps, 2);
     assert.equal(w.images, 128);
     assert.equal(w.kit.seconds.length, 2);
     assert.equal(w.kit.medianSeconds, median(w.kit.seconds));
+    assert.equal(w.kit.lastEpochSeconds.length, 2);
+    assert.ok(w.kit.lastEpochSeconds.every((s, i) => s > 0 && s <= w.kit.seconds[i]));
     for (const p of ["views", "forward", "backward", "optimizer", "checkpoint"]) {
       assert.ok(w.phaseMsPerStep.kit[p] > 0, `kit phase ${p} timed`);
     }
@@ -80,11 +119,14 @@ Deno.test({
       assert.equal(w.twin.seconds.length, 2);
       assert.ok(w.phaseMsPerStep.twin!.forward > 0 && w.phaseMsPerStep.twin!.views > 0);
       assert.ok(Math.abs(w.speedRatio! - w.twin.medianSeconds / w.kit.medianSeconds) < 1e-12);
+      assert.equal(w.twin.lastEpochSeconds.length, 2);
+      assert.ok(w.lastEpochSpeedRatio! > 0);
     } else {
       console.warn("cli/bench_e2e_test.ts: twin side SKIPPED: no python3 with torch and numpy");
     }
-    const table = formatE2e(report.widths, 1);
-    assert.match(table, /\| 8 \| 2 \|/);
+    const table = formatE2e(report.cases, 1);
+    assert.match(table, /\| width 8 \| 2 \|/);
     assert.match(table, /\| views \|/);
+    assert.match(formatScaling(report.cases, 1), /\| width 8 \| \d+\.\d\d \|/);
   },
 });

@@ -52,6 +52,13 @@ export interface AdamWOptions {
    * Default {@link defaultDecayExclusion}; pass `() => false` to decay everything.
    */
   excludeFromDecay?: DecayExclusion;
+  /**
+   * Where the update runs: `"host"`, one loop per parameter over host memory (the CPU backends;
+   * ~15 small kernels per parameter become one pass), or `"tensor"`, tfjs ops on the active
+   * backend. Default: `"tensor"` on webgpu, `"host"` elsewhere. Both give the same update up to
+   * float rounding (lib/optim/adamw_test.ts).
+   */
+  engine?: "host" | "tensor";
 }
 
 /** Gradients keyed by parameter name (as returned by `tf.variableGrads(...).grads`). */
@@ -82,6 +89,8 @@ export class AdamW {
   readonly excludeFromDecay: DecayExclusion;
   /** Current default learning rate (used when `step` gets no `lr`). */
   lr: number;
+  /** The engine asked for (undefined: chosen per step from the active backend). */
+  readonly engine?: "host" | "tensor";
   readonly #slots = new Map<string, Slot>();
   /** State loaded by `loadState` for parameters not seen yet, by name. */
   readonly #pending = new Map<string, { m: tf.Tensor; v: tf.Tensor; step: number }>();
@@ -95,6 +104,7 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.05;
     this.excludeFromDecay = opts.excludeFromDecay ?? defaultDecayExclusion;
+    this.engine = opts.engine;
     checkLr(this.lr);
     for (const [k, b] of [["beta1", this.beta1], ["beta2", this.beta2]] as const) {
       if (!(b >= 0 && b < 1)) throw new RangeError(`AdamW: ${k} must lie in [0, 1), got ${b}`);
@@ -148,12 +158,23 @@ export class AdamW {
         );
       }
     }
+    const host = (this.engine ?? (tf.getBackend() === "webgpu" ? "tensor" : "host")) === "host";
+    if (host && tf.getBackend() === "webgpu") {
+      throw new Error(
+        `AdamW: the host engine reads parameters on the host, which the webgpu backend keeps on ` +
+          `the GPU; use engine "tensor" there (the default)`,
+      );
+    }
     for (const [name, g] of entries) {
       const p = params.get(name)!;
       const slot = this.#slot(name, p);
       slot.step += 1;
       const t = slot.step;
       const decay = this.decays(name, p.shape) ? lr * this.weightDecay : 0;
+      if (host) {
+        this.#updateOnHost(p, g, slot, lr, decay);
+        continue;
+      }
       tf.tidy(() => {
         const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
@@ -250,6 +271,40 @@ export class AdamW {
     this.#slots.clear();
     this.#pending.clear();
     this.#calls = 0;
+  }
+
+  /**
+   * The update of {@link step} for one parameter as one loop over host memory (CPU backends keep
+   * tensors there: the reads are not transfers). Same formula and order as the tensor path.
+   */
+  #updateOnHost(p: tf.Variable, g: tf.Tensor, slot: Slot, lr: number, decay: number): void {
+    const backend = tf.backend();
+    const read = (x: tf.Tensor) => backend.readSync(x.dataId) as Float32Array;
+    const pv = read(p);
+    const gv = g.dtype === "float32" ? read(g) : Float32Array.from(read(g));
+    const mv = read(slot.m);
+    const vv = read(slot.v);
+    const n = pv.length;
+    const np = new Float32Array(n);
+    const nm = new Float32Array(n);
+    const nv = new Float32Array(n);
+    const { beta1: b1, beta2: b2, eps } = this;
+    const c1 = 1 - Math.pow(b1, slot.step);
+    const c2 = 1 - Math.pow(b2, slot.step);
+    const keep = 1 - decay;
+    for (let i = 0; i < n; i++) {
+      const gi = gv[i];
+      const m = b1 * mv[i] + (1 - b1) * gi;
+      const v = b2 * vv[i] + (1 - b2) * gi * gi;
+      nm[i] = m;
+      nv[i] = v;
+      np[i] = pv[i] * keep - ((m / c1) / (Math.sqrt(v / c2) + eps)) * lr;
+    }
+    tf.tidy(() => {
+      slot.m.assign(tf.tensor(nm, p.shape, "float32"));
+      slot.v.assign(tf.tensor(nv, p.shape, "float32"));
+      p.assign(tf.tensor(np, p.shape, "float32"));
+    });
   }
 
   #slot(name: string, p: tf.Variable): Slot {

@@ -77,45 +77,72 @@ function referenceAdamW(
   return p;
 }
 
-Deno.test("AdamW: matches a float64 reference update over several steps (with decay exclusions)", () => {
-  for (const seed of SEEDS) {
-    const rng = new Rng(seed);
-    const hp = { beta1: 0.9, beta2: 0.99, eps: 1e-6, wd: rng.uniform(0.01, 0.5) };
-    const params = makeParams(rng);
-    const initial = new Map([...params].map(([k, v]) => [k, v.dataSync().slice()]));
-    const opt = new AdamW({
-      lr: 0.1,
-      beta1: hp.beta1,
-      beta2: hp.beta2,
-      eps: hp.eps,
-      weightDecay: hp.wd,
-    });
-    const steps = 5;
-    const gradHistory = new Map<string, Float32Array[]>([...params.keys()].map((k) => [k, []]));
-    const lrs: number[] = [];
-    for (let s = 0; s < steps; s++) {
-      const grads = makeGrads(rng, rng.uniform(0.1, 3));
-      for (const [k, g] of grads) gradHistory.get(k)!.push(g.dataSync().slice() as Float32Array);
-      const lr = rng.uniform(1e-3, 0.1);
-      lrs.push(lr);
-      opt.step(grads, params, lr);
-      disposeAll(grads);
+for (const engine of ["host", "tensor"] as const) {
+  Deno.test(`AdamW (${engine} engine): matches a float64 reference update over several steps (with decay exclusions)`, () => {
+    for (const seed of SEEDS) {
+      const rng = new Rng(seed);
+      const hp = { beta1: 0.9, beta2: 0.99, eps: 1e-6, wd: rng.uniform(0.01, 0.5) };
+      const params = makeParams(rng);
+      const initial = new Map([...params].map(([k, v]) => [k, v.dataSync().slice()]));
+      const opt = new AdamW({
+        lr: 0.1,
+        beta1: hp.beta1,
+        beta2: hp.beta2,
+        eps: hp.eps,
+        weightDecay: hp.wd,
+        engine,
+      });
+      const steps = 5;
+      const gradHistory = new Map<string, Float32Array[]>([...params.keys()].map((k) => [k, []]));
+      const lrs: number[] = [];
+      for (let s = 0; s < steps; s++) {
+        const grads = makeGrads(rng, rng.uniform(0.1, 3));
+        for (const [k, g] of grads) gradHistory.get(k)!.push(g.dataSync().slice() as Float32Array);
+        const lr = rng.uniform(1e-3, 0.1);
+        lrs.push(lr);
+        opt.step(grads, params, lr);
+        disposeAll(grads);
+      }
+      assert.equal(opt.stepCount, steps);
+      for (const [name, p] of params) {
+        const decayed = defaultDecayExclusion(name, p.shape) ? 0 : hp.wd;
+        assert.equal(decayed === 0, name !== "layer.kernel" && name !== "conv.kernel");
+        const expected = referenceAdamW(
+          initial.get(name) as Float32Array,
+          gradHistory.get(name)!,
+          lrs,
+          { ...hp, wd: decayed },
+        );
+        assertClose(p.dataSync(), expected, 2e-5, `seed ${seed} ${name}`);
+      }
+      opt.dispose();
+      disposeAll(params);
     }
-    assert.equal(opt.stepCount, steps);
-    for (const [name, p] of params) {
-      const decayed = defaultDecayExclusion(name, p.shape) ? 0 : hp.wd;
-      assert.equal(decayed === 0, name !== "layer.kernel" && name !== "conv.kernel");
-      const expected = referenceAdamW(
-        initial.get(name) as Float32Array,
-        gradHistory.get(name)!,
-        lrs,
-        { ...hp, wd: decayed },
-      );
-      assertClose(p.dataSync(), expected, 2e-5, `seed ${seed} ${name}`);
-    }
-    opt.dispose();
-    disposeAll(params);
+  });
+}
+
+Deno.test("AdamW: the host and tensor engines give the same parameters and state", () => {
+  const rng = new Rng(7);
+  const a = makeParams(rng);
+  const b = new Map([...a].map(([k, v]) => [k, tf.variable(v, true)]));
+  const host = new AdamW({ lr: 0.05, engine: "host" });
+  const tensor = new AdamW({ lr: 0.05, engine: "tensor" });
+  assert.equal(host.engine, "host");
+  for (let s = 0; s < 6; s++) {
+    const grads = makeGrads(rng, 2);
+    const lr = 0.01 * (s + 1);
+    host.step(grads, a, lr);
+    tensor.step(grads, b, lr);
+    disposeAll(grads);
   }
+  for (const [k, v] of a) assertClose(v.dataSync(), b.get(k)!.dataSync(), 1e-6, k);
+  const sa = host.state();
+  const sb = tensor.state();
+  assert.deepEqual([...sa.keys()], [...sb.keys()]);
+  for (const [k, t] of sa) assertClose(t.dataSync(), sb.get(k)!.dataSync(), 1e-6, `state ${k}`);
+  disposeAll(sa, sb, a, b);
+  host.dispose();
+  tensor.dispose();
 });
 
 Deno.test("AdamW: with weightDecay 0 it equals tfjs Adam", () => {
