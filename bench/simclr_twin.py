@@ -597,7 +597,7 @@ def train(model, train_x, r, mean, std, device, gen):
     for epoch in range(r["epochs"]):
         model.train()
         order = torch.randperm(train_x.shape[0], generator=gen)
-        t0, loss_sum = time.perf_counter(), 0.0
+        epoch_start, loss_sum = time.perf_counter(), 0.0
         for s in range(per_epoch):
             t0 = time.perf_counter()
             idx = order[s * batch:(s + 1) * batch]
@@ -627,7 +627,7 @@ def train(model, train_x, r, mean, std, device, gen):
                 sys.exit(f"simclr_twin.py: loss became {value} at step {step}")
             loss_sum += value
             step += 1
-        secs = time.perf_counter() - t0
+        secs = time.perf_counter() - epoch_start
         epoch_secs.append(secs)
         history.append(loss_sum / per_epoch)
         log(f"epoch {epoch + 1}/{r['epochs']} loss {history[-1]:.4f} lr {lrs[step - 1]:.2e} "

@@ -208,8 +208,7 @@ async function openRun(
   opts: RunOptions,
   log: (line: string) => void,
 ): Promise<OpenedRun | { result: ExperimentResult }> {
-  validateExperiment(cfg);
-  checkMethodConfig(cfg);
+  checkMethodConfig(cfg); // validateExperiment(cfg) ran in runExperiment, before the defaults
   const hash = await configHash(cfg);
   const outDir = opts.outDir ??
     join("runs", `${cfg.method}-${cfg.data.dataset}-s${cfg.seed}-${hash}`);

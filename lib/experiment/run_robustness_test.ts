@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
-import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
 import { importDataset } from "../data/registry.ts";
 import { gzipBytes, writeTar } from "../data/tar_write.ts";
@@ -15,20 +15,10 @@ import { Rng } from "../rng.ts";
 import { canMountTmpfs, withTmpfs } from "../testing/tmpfs.ts";
 import { runExperiment } from "./run.ts";
 import { withTempDir } from "../testing/temp_dirs.ts";
+import { QUIET_RUN, tinyRunConfig } from "../testing/run_fixture.ts";
 
-function tinyConfig(): ExperimentConfig {
-  const cfg = defaultExperiment();
-  cfg.data = { dataset: "synthetic", trainSize: 64, testSize: 40 };
-  cfg.encoder = {
-    backbone: { type: "resnet", blocks: [1], width: 4 },
-    neck: { type: "gap" },
-    head: { type: "projection", hidden: 16, out: 8 },
-  };
-  cfg.optim = { ...cfg.optim, batchSize: 16, epochs: 2, warmupEpochs: 0 };
-  return cfg;
-}
-
-const quiet = { log: () => {}, progress: () => {}, backend: "wasm" as const, threads: 1 };
+const tinyConfig = tinyRunConfig;
+const quiet = QUIET_RUN;
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);

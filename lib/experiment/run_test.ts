@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
+import type { ExperimentConfig } from "../config/experiment.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
 import { runExperiment } from "./run.ts";
 import { withDefaultOptions } from "../methods/all.ts";
 import type { RunRecord } from "../train/run_record.ts";
+import { QUIET_RUN, tinyRunConfig } from "../testing/run_fixture.ts";
 
 function tinyConfig(): ExperimentConfig {
-  const cfg = defaultExperiment();
-  cfg.data = { dataset: "synthetic", trainSize: 64, testSize: 40 };
-  cfg.encoder = {
-    backbone: { type: "resnet", blocks: [1], width: 4 },
-    neck: { type: "gap" },
-    head: { type: "projection", hidden: 16, out: 8 },
-  };
-  cfg.optim = { ...cfg.optim, batchSize: 16, epochs: 2, warmupEpochs: 0 };
+  const cfg = tinyRunConfig();
   cfg.eval = {
     ...cfg.eval,
     linearMaxIter: 50,
@@ -26,7 +20,7 @@ function tinyConfig(): ExperimentConfig {
   return cfg;
 }
 
-const quiet = { log: () => {}, progress: () => {}, backend: "wasm" as const, threads: 1 };
+const quiet = QUIET_RUN;
 
 Deno.test("runExperiment writes config, run record, metrics and result, and reuses a finished run", async () => {
   const out = await Deno.makeTempDir();

@@ -211,30 +211,39 @@ export class ViewVariants {
 
   /** The view with r ~ U[ratio] of its cells masked, saliency-guided or uniform. */
   masked(): tf.Tensor4D {
-    if (this.#masked) return this.#masked;
-    const { where, grid } = this.#masker.options;
-    const n = this.#view.shape[0];
-    // All-background fg: floor(r L) cells drawn uniformly over the grid.
-    const uniform = where === "random" ? tf.zeros([n, grid * grid]) as tf.Tensor2D : null;
-    try {
-      const out = this.#masker.mask(this.#view, uniform ?? this.foreground(), false, this.#maskRng);
+    if (!this.#masked) {
+      const out = this.#maskWith(false);
       this.maskTokens = out.tokens;
-      return this.#masked = out.images;
-    } finally {
-      uniform?.dispose();
+      this.#masked = out.images;
     }
+    return this.#masked;
   }
 
   /** The hard negative: r ~ U[hardRatio] of the foreground cells masked (any cells if random). */
   hard(): tf.Tensor4D {
-    if (this.#hard) return this.#hard;
+    if (!this.#hard) {
+      const out = this.#maskWith(true);
+      this.hardTokens = out.tokens;
+      this.#hard = out.images;
+    }
+    return this.#hard;
+  }
+
+  /**
+   * The masker's output for the masked view (`hard` false) or the hard negative (true), each
+   * from its own random stream. With `where: "random"` the saliency is replaced by a constant
+   * map: all background for the masked view (floor(r L) cells drawn uniformly over the grid),
+   * all foreground for the hard negative (any cell counts as foreground).
+   */
+  #maskWith(hard: boolean): { images: tf.Tensor4D; tokens: tf.Tensor2D } {
     const { where, grid } = this.#masker.options;
     const n = this.#view.shape[0];
-    const uniform = where === "random" ? tf.ones([n, grid * grid]) as tf.Tensor2D : null;
+    const uniform = where === "random"
+      ? tf.fill([n, grid * grid], hard ? 1 : 0) as tf.Tensor2D
+      : null;
     try {
-      const out = this.#masker.mask(this.#view, uniform ?? this.foreground(), true, this.#hardRng);
-      this.hardTokens = out.tokens;
-      return this.#hard = out.images;
+      const rng = hard ? this.#hardRng : this.#maskRng;
+      return this.#masker.mask(this.#view, uniform ?? this.foreground(), hard, rng);
     } finally {
       uniform?.dispose();
     }
