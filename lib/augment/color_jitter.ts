@@ -236,12 +236,10 @@ export function applyColorJitter(x: tf.Tensor4D, p: ColorJitterParams): tf.Tenso
 }
 
 /**
- * Brightness and contrast on 1-channel images, with the RGB semantics (a
- * gray image is its own luma). Saturation and hue need colour: their factors
- * must be identity (strength 0).
+ * Throws unless `p` holds parameters for `n` images that 1-channel images can take: saturation
+ * and hue at identity (they need colour).
  */
-function applyGrayJitter(x: tf.Tensor4D, p: ColorJitterParams): tf.Tensor4D {
-  const n = x.shape[0];
+export function checkGrayJitter(p: ColorJitterParams, n: number): void {
   checkFlagCount(p.brightness, n, "color_jitter");
   for (let i = 0; i < n; i++) {
     if (p.saturation[i] !== 1 || p.hue[i] !== 0) {
@@ -251,6 +249,16 @@ function applyGrayJitter(x: tf.Tensor4D, p: ColorJitterParams): tf.Tensor4D {
       );
     }
   }
+}
+
+/**
+ * Brightness and contrast on 1-channel images, with the RGB semantics (a
+ * gray image is its own luma). Saturation and hue need colour: their factors
+ * must be identity (strength 0).
+ */
+function applyGrayJitter(x: tf.Tensor4D, p: ColorJitterParams): tf.Tensor4D {
+  const n = x.shape[0];
+  checkGrayJitter(p, n);
   let cur = x.clone();
   for (let step = 0; step < 4; step++) {
     const factors = new Float32Array(n).fill(1);

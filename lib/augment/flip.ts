@@ -6,7 +6,7 @@
 import type * as tf from "../tfjs.ts";
 import type { Rng } from "../rng.ts";
 import { checkFlagCount, sampleImageFlags } from "./image_flags.ts";
-import { applyCrops, type CropBox } from "./random_resized_crop.ts";
+import { applyCrops, fullImageBoxes } from "./random_resized_crop.ts";
 
 /** Draws one flip decision per image: `1` = flip, with probability `p`. Returns `[n]`. */
 export function sampleFlips(rng: Rng, n: number, p: number): Uint8Array {
@@ -23,11 +23,7 @@ export function applyFlips(x: tf.Tensor4D, flags: Uint8Array): tf.Tensor4D {
   const [n, h, w] = x.shape;
   checkFlagCount(flags, n, "flip");
   if (flags.every((f) => f === 0)) return x.clone();
-  const full: CropBox[] = Array.from(
-    { length: n },
-    () => ({ top: 0, left: 0, height: h, width: w }),
-  );
-  return applyCrops(x, full, [h, w], flags);
+  return applyCrops(x, fullImageBoxes(n, h, w), [h, w], flags);
 }
 
 /** Flips each image left-right with probability `p`. x: `[N,H,W,C]`; returns same shape. */

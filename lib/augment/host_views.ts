@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { ColorJitterParams } from "./color_jitter.ts";
+import { checkGrayJitter, type ColorJitterParams } from "./color_jitter.ts";
 import type { CropBox } from "./random_resized_crop.ts";
 import { LUMA_WEIGHTS } from "./grayscale.ts";
 import type { ChannelStats } from "./normalize.ts";
@@ -102,7 +102,8 @@ const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 /**
  * Colour jitter with the per-image parameters of `sampleColorJitter`, in place: each image's
  * four adjustments in its own order, each clamped to [0,1] (hue needs none: it stays between
- * the pixel's min and max channel). 3 channels, or 1 with saturation and hue at identity.
+ * the pixel's min and max channel). 3 channels, or 1 with saturation and hue at identity
+ * (checked: `checkGrayJitter`).
  */
 export function colorJitterHost(
   x: Float32Array,
@@ -110,6 +111,7 @@ export function colorJitterHost(
   p: ColorJitterParams,
 ): void {
   const [n, h, w, c] = shape;
+  if (c === 1) checkGrayJitter(p, n);
   const px = h * w;
   for (let i = 0; i < n; i++) {
     const base = i * px * c;
@@ -123,24 +125,14 @@ export function colorJitterHost(
         if (f !== 1) scaleClamp(x, base, px * c, f, (1 - f) * meanLuma(x, base, px, c));
       } else if (op === 2) {
         const s = p.saturation[i];
-        if (s !== 1) {
-          if (c !== 3) throw new Error(saturationHueNeedRgb);
-          saturate(x, base, px, s);
-        }
+        if (s !== 1) saturate(x, base, px, s);
       } else {
         const shift = p.hue[i];
-        if (shift !== 0) {
-          if (c !== 3) throw new Error(saturationHueNeedRgb);
-          rotateHue(x, base, px, shift);
-        }
+        if (shift !== 0) rotateHue(x, base, px, shift);
       }
     }
   }
 }
-
-const saturationHueNeedRgb =
-  "color_jitter: saturation and hue need RGB images, got 1 channel; set their strengths " +
-  "to 0 for 1-channel images (simclrCifarRecipe does this from 1-channel stats)";
 
 function scaleClamp(x: Float32Array, base: number, len: number, f: number, add: number): void {
   for (let j = base; j < base + len; j++) x[j] = clamp01(f * x[j] + add);

@@ -105,4 +105,16 @@ Deno.test("host engine refuses what the tensor engine refuses, with the same fix
   const stats = { ...simclrCifarRecipe(), grayscaleProb: 0, colorJitter: null };
   assert.throws(() => makeView(x, stats, new Rng(0), "host"), /2 channels but mean\/std have 3/);
   x.dispose();
+  const oneChannel = tf.zeros([2, 8, 8, 1]) as tf.Tensor4D;
+  const hue = {
+    ...simclrCifarRecipe({ mean: [0.5], std: [0.2] }),
+    colorJitter: { ...simclrCifarRecipe().colorJitter!, prob: 1 },
+  };
+  for (const engine of ["host", "tensor"] as const) {
+    assert.throws(
+      () => makeView(oneChannel, hue, new Rng(0), engine),
+      /saturation and hue need RGB/,
+    );
+  }
+  oneChannel.dispose();
 });

@@ -136,16 +136,14 @@ const EDGE_INSET = 4e-6;
  */
 function insetUnitEdges(coords: Float32Array, all: boolean): void {
   const inset = (v: number) => Math.min(1 - EDGE_INSET, Math.max(EDGE_INSET, v));
+  const onBorder = (v: number) => v === 0 || v === 1;
   for (let i = 0; i < coords.length; i += 4) {
     for (const [start, end] of [[i, i + 2], [i + 1, i + 3]]) {
-      const a = coords[start];
-      const b = coords[end];
-      const onBorder = (v: number) => v === 0 || v === 1;
       if (all) {
-        coords[start] = inset(a);
-        coords[end] = inset(b);
-      } else if (onBorder(b) && !onBorder(a)) {
-        coords[end] = inset(b);
+        coords[start] = inset(coords[start]);
+        coords[end] = inset(coords[end]);
+      } else if (onBorder(coords[end]) && !onBorder(coords[start])) {
+        coords[end] = inset(coords[end]);
       }
     }
   }
@@ -176,6 +174,11 @@ export function applyCrops(
     const idx = tf.range(0, n, 1, "int32") as tf.Tensor1D;
     return tf.image.cropAndResize(x, norm, idx, outSize, "bilinear");
   });
+}
+
+/** `n` boxes covering a whole `height x width` image each (with flips: a plain mirror). */
+export function fullImageBoxes(n: number, height: number, width: number): CropBox[] {
+  return Array.from({ length: n }, () => ({ top: 0, left: 0, height, width }));
 }
 
 /** Draws one crop box per image of an `[N,H,W,C]` batch (see {@link sampleCropBox}). */

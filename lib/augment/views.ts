@@ -22,8 +22,10 @@ import {
   normalizeChannels,
 } from "./normalize.ts";
 import { colorJitterHost, cropResizeHost, grayscaleHost, normalizeHost } from "./host_views.ts";
+import { type ComputeEngine, defaultComputeEngine, readOnHost } from "../backend/host_engine.ts";
 import {
   applyCrops,
+  fullImageBoxes,
   type RandomResizedCropOptions,
   sampleCropBoxes,
 } from "./random_resized_crop.ts";
@@ -87,27 +89,18 @@ export function evalRecipe(stats: ChannelStats = CIFAR10_STATS): ViewRecipe {
 }
 
 /**
- * Where the view transforms run: `"host"`, loops over host memory (lib/augment/host_views.ts;
- * CPU backends only), or `"tensor"`, tfjs ops on the active backend. Both draw the same
- * parameters from the rng in the same order and give the same views up to float rounding.
- */
-export type ViewEngine = "host" | "tensor";
-
-/** `"tensor"` on webgpu (the images live on the GPU), `"host"` on the CPU backends. */
-export function defaultViewEngine(): ViewEngine {
-  return tf.getBackend() === "webgpu" ? "tensor" : "host";
-}
-
-/**
  * One random view of every image of the batch.
  * x: `[N,H,W,C]` float32 in [0,1] (not modified, not disposed);
- * returns a new `[N,H,W,C]` float32 tensor. `engine` defaults to {@link defaultViewEngine}.
+ * returns a new `[N,H,W,C]` float32 tensor. `engine`: `"host"`, the loops of
+ * lib/augment/host_views.ts (CPU backends), or `"tensor"`, tfjs ops; both draw the same
+ * parameters from the rng in the same order and give the same views up to float rounding.
+ * Default: lib/backend/host_engine.ts `defaultComputeEngine()`.
  */
 export function makeView(
   x: tf.Tensor4D,
   recipe: ViewRecipe,
   rng: Rng,
-  engine: ViewEngine = defaultViewEngine(),
+  engine: ComputeEngine = defaultComputeEngine(),
 ): tf.Tensor4D {
   if (x.dtype !== "float32") {
     throw new Error(
@@ -146,26 +139,18 @@ export function makeView(
  * the samplers the tensor path uses, in its order; a blur (tensor op) runs on the uploaded batch.
  */
 function makeViewOnHost(x: tf.Tensor4D, recipe: ViewRecipe, rng: Rng): tf.Tensor4D {
-  const backend = tf.getBackend();
-  if (backend === "webgpu") {
-    throw new Error(
-      `views: the host engine reads the images on the host, which the webgpu backend keeps on ` +
-        `the GPU; use engine "tensor" there (the default)`,
-    );
-  }
+  const pixels = readOnHost(x, "views");
   const shape = x.shape;
   const [n, h, w, c] = shape;
   const { crop, colorJitter, blur, normalize } = recipe;
-  // CPU backends keep tensors in host memory: this is a read of it, not a device transfer.
-  const pixels = tf.backend().readSync(x.dataId) as Float32Array;
   let buf: Float32Array;
   if (crop) {
     const boxes = sampleCropBoxes(rng, n, h, w, crop);
     const flips = recipe.flipProb > 0 ? sampleFlips(rng, n, recipe.flipProb) : undefined;
     buf = cropResizeHost(pixels, shape, boxes, flips);
   } else if (recipe.flipProb > 0) {
-    const full = Array.from({ length: n }, () => ({ top: 0, left: 0, height: h, width: w }));
-    buf = cropResizeHost(pixels, shape, full, sampleFlips(rng, n, recipe.flipProb));
+    const flips = sampleFlips(rng, n, recipe.flipProb);
+    buf = cropResizeHost(pixels, shape, fullImageBoxes(n, h, w), flips);
   } else {
     buf = Float32Array.from(pixels);
   }
@@ -202,7 +187,7 @@ export function makeViewPair(
   x: tf.Tensor4D,
   recipe: ViewRecipe | readonly [ViewRecipe, ViewRecipe],
   rng: Rng,
-  engine: ViewEngine = defaultViewEngine(),
+  engine: ComputeEngine = defaultComputeEngine(),
 ): [tf.Tensor4D, tf.Tensor4D] {
   const [r1, r2] = Array.isArray(recipe) ? recipe : [recipe, recipe];
   return [makeView(x, r1 as ViewRecipe, rng, engine), makeView(x, r2 as ViewRecipe, rng, engine)];

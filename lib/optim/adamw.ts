@@ -19,6 +19,7 @@
  */
 
 import * as tf from "../tfjs.ts";
+import { type ComputeEngine, defaultComputeEngine, readOnHost } from "../backend/host_engine.ts";
 
 /** Decides whether a parameter is exempt from weight decay. */
 export type DecayExclusion = (name: string, shape: readonly number[]) => boolean;
@@ -55,10 +56,10 @@ export interface AdamWOptions {
   /**
    * Where the update runs: `"host"`, one loop per parameter over host memory (the CPU backends;
    * ~15 small kernels per parameter become one pass), or `"tensor"`, tfjs ops on the active
-   * backend. Default: `"tensor"` on webgpu, `"host"` elsewhere. Both give the same update up to
-   * float rounding (lib/optim/adamw_test.ts).
+   * backend. Default: lib/backend/host_engine.ts `defaultComputeEngine()` (`"tensor"` on webgpu,
+   * `"host"` elsewhere). Both give the same update up to float rounding (lib/optim/adamw_test.ts).
    */
-  engine?: "host" | "tensor";
+  engine?: ComputeEngine;
 }
 
 /** Gradients keyed by parameter name (as returned by `tf.variableGrads(...).grads`). */
@@ -90,7 +91,7 @@ export class AdamW {
   /** Current default learning rate (used when `step` gets no `lr`). */
   lr: number;
   /** The engine asked for (undefined: chosen per step from the active backend). */
-  readonly engine?: "host" | "tensor";
+  readonly engine?: ComputeEngine;
   readonly #slots = new Map<string, Slot>();
   /** State loaded by `loadState` for parameters not seen yet, by name. */
   readonly #pending = new Map<string, { m: tf.Tensor; v: tf.Tensor; step: number }>();
@@ -158,13 +159,7 @@ export class AdamW {
         );
       }
     }
-    const host = (this.engine ?? (tf.getBackend() === "webgpu" ? "tensor" : "host")) === "host";
-    if (host && tf.getBackend() === "webgpu") {
-      throw new Error(
-        `AdamW: the host engine reads parameters on the host, which the webgpu backend keeps on ` +
-          `the GPU; use engine "tensor" there (the default)`,
-      );
-    }
+    const host = (this.engine ?? defaultComputeEngine()) === "host";
     for (const [name, g] of entries) {
       const p = params.get(name)!;
       const slot = this.#slot(name, p);
@@ -278,12 +273,10 @@ export class AdamW {
    * tensors there: the reads are not transfers). Same formula and order as the tensor path.
    */
   #updateOnHost(p: tf.Variable, g: tf.Tensor, slot: Slot, lr: number, decay: number): void {
-    const backend = tf.backend();
-    const read = (x: tf.Tensor) => backend.readSync(x.dataId) as Float32Array;
-    const pv = read(p);
-    const gv = g.dtype === "float32" ? read(g) : Float32Array.from(read(g));
-    const mv = read(slot.m);
-    const vv = read(slot.v);
+    const pv = readOnHost(p, "AdamW");
+    const gv = readOnHost(g, "AdamW");
+    const mv = readOnHost(slot.m, "AdamW");
+    const vv = readOnHost(slot.v, "AdamW");
     const n = pv.length;
     const np = new Float32Array(n);
     const nm = new Float32Array(n);
