@@ -37,7 +37,7 @@ import { withInputChannels } from "../lib/experiment/preflight.ts";
 import { trainMethod } from "../lib/train/trainer.ts";
 import { PhaseTimer } from "../lib/train/phase_timer.ts";
 import { type BackendRequest, initBackend } from "../lib/backend/select.ts";
-import { findTorchPython, runForJson } from "./bench_torch.ts";
+import { findTorchPython, runSimclrTwin } from "./bench_torch.ts";
 import { exportDataset } from "./parity.ts";
 import { backendFlag, parseCommandLine, positiveIntegerFlag, UsageError } from "./args.ts";
 
@@ -182,14 +182,20 @@ export function scalingCases(steps: number): BenchCase[] {
   return raw.map((c) => ({ ...c, trainSize: c.batchSize * steps }));
 }
 
-/** The config both sides train for a case (SimCLR, the kit's defaults otherwise). */
-export function benchConfig(c: BenchCase, dataset: string, channels: number): ExperimentConfig {
-  const blocks = RESNET_DEPTHS[c.arch];
+/** The blocks per stage of backbone `arch`, or a UsageError listing the known names. */
+function archBlocks(arch: string): number[] {
+  const blocks = RESNET_DEPTHS[arch];
   if (!blocks) {
     throw new UsageError(
-      `unknown --arch "${c.arch}"; choose one of ${Object.keys(RESNET_DEPTHS).join(", ")}`,
+      `unknown --arch "${arch}"; choose one of ${Object.keys(RESNET_DEPTHS).join(", ")}`,
     );
   }
+  return blocks;
+}
+
+/** The config both sides train for a case (SimCLR, the kit's defaults otherwise). */
+export function benchConfig(c: BenchCase, dataset: string, channels: number): ExperimentConfig {
+  const blocks = archBlocks(c.arch);
   const cfg = defaultExperiment();
   cfg.method = "simclr";
   cfg.data = { dataset, trainSize: c.trainSize };
@@ -273,19 +279,7 @@ async function twinRun(opts: {
   threads: number;
   device: string;
 }): Promise<RunTiming> {
-  const script = new URL("../bench/simclr_twin.py", import.meta.url).pathname;
-  const r = await runForJson("the PyTorch twin (bench/simclr_twin.py --train-only)", opts.python, [
-    script,
-    "--config",
-    opts.config,
-    "--data",
-    opts.dataDir,
-    "--threads",
-    String(opts.threads),
-    "--device",
-    opts.device,
-    "--train-only",
-  ], { OMP_NUM_THREADS: String(opts.threads) });
+  const r = await runSimclrTwin({ ...opts, args: ["--device", opts.device, "--train-only"] });
   const seconds = Number(r.trainSeconds);
   const phaseSeconds = { ...(r.phaseSeconds as Record<string, number>) };
   const covered = Object.values(phaseSeconds).reduce((a, b) => a + b, 0);
@@ -404,6 +398,7 @@ export async function main(args: string[]): Promise<number> {
           `or raise --train-size`,
       );
     }
+    archBlocks(values.arch); // an unknown --arch fails before any work
     cases = values.widths.split(",").map((w) => {
       const width = positiveIntegerFlag("widths", w.trim());
       return {
@@ -417,7 +412,6 @@ export async function main(args: string[]): Promise<number> {
       };
     });
   }
-  for (const c of cases) benchConfig(c, "check", 3); // an unknown --arch fails before any work
 
   const backend = await initBackend({
     backend: backendFlag(values.backend) as BackendRequest,

@@ -141,3 +141,33 @@ export async function runForJson(
     throw new Error(`${what} did not end with a JSON line; its last stdout line was "${last}"`);
   }
 }
+
+/**
+ * Runs the PyTorch twin (`bench/simclr_twin.py`) on a kit run's `config` and the images exported
+ * to `dataDir`, with `threads` threads (OpenMP too) and the extra flags `args`; returns its JSON
+ * line (see the script's docs).
+ */
+export async function runSimclrTwin(opts: {
+  python: string;
+  config: string;
+  dataDir: string;
+  threads: number;
+  args: string[];
+}): Promise<Record<string, unknown>> {
+  const script = new URL("../bench/simclr_twin.py", import.meta.url).pathname;
+  return await runForJson(
+    `the PyTorch twin (bench/simclr_twin.py ${opts.args.join(" ")})`,
+    opts.python,
+    [
+      script,
+      "--config",
+      opts.config,
+      "--data",
+      opts.dataDir,
+      "--threads",
+      String(opts.threads),
+      ...opts.args,
+    ],
+    { OMP_NUM_THREADS: String(opts.threads) },
+  );
+}

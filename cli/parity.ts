@@ -27,7 +27,7 @@ import { labelBudgetIndices } from "../lib/data/splits.ts";
 import type { ImageDataset } from "../lib/data/dataset.ts";
 import { SIMCLR_OPTIONS } from "../lib/methods/simclr.ts";
 import { readOptions } from "../lib/methods/option_schema.ts";
-import { findTorchPython, runForJson } from "./bench_torch.ts";
+import { findTorchPython, runForJson, runSimclrTwin } from "./bench_torch.ts";
 import { positiveIntegerFlag, UsageError } from "./args.ts";
 import { runMain } from "./run_main.ts";
 
@@ -399,20 +399,10 @@ async function runTwin(opts: {
     opts.log(`${resultPath}: the twin finished earlier with this config; reusing its result`);
     return stored;
   }
-  const script = new URL("../bench/simclr_twin.py", import.meta.url).pathname;
-  const result = await runForJson("the PyTorch twin (bench/simclr_twin.py)", opts.python, [
-    script,
-    "--config",
-    opts.config,
-    "--data",
-    opts.dataDir,
-    "--threads",
-    String(opts.threads),
-    "--seed",
-    String(opts.seed),
-    "--temperature",
-    String(opts.temperature),
-  ], { OMP_NUM_THREADS: String(opts.threads) });
+  const result = await runSimclrTwin({
+    ...opts,
+    args: ["--seed", String(opts.seed), "--temperature", String(opts.temperature)],
+  });
   await Deno.mkdir(opts.outDir, { recursive: true });
   await Deno.writeTextFile(
     resultPath,
