@@ -13,6 +13,7 @@
  */
 
 import * as tf from "../tfjs.ts";
+import { logSumExpRows } from "./log_sum_exp.ts";
 
 /** Label value of an unlabelled example (ignored by {@link softmaxCrossEntropy}). */
 export const UNLABELLED = -1;
@@ -68,7 +69,7 @@ export function softmaxCrossEntropy(
     const oneHot = tf.oneHot(y, c); // all-zero row for -1
     const labelled = tf.cast(tf.greaterEqual(y, 0), "float32");
     const picked = tf.sum(tf.mul(logits, oneHot), 1);
-    const perRow = tf.mul(tf.sub(tf.logSumExp(logits, 1), picked), labelled);
+    const perRow = tf.mul(tf.sub(logSumExpRows(logits), picked), labelled);
     return tf.div(tf.sum(perRow), tf.maximum(tf.sum(labelled), 1)) as tf.Scalar;
   });
 }

@@ -25,6 +25,8 @@
  */
 
 import * as tf from "../tfjs.ts";
+import { logSumExpRows } from "./log_sum_exp.ts";
+import { diagonalMatrix } from "./diagonal.ts";
 import { l2NormalizeRows } from "./nt_xent.ts";
 
 /** Options of {@link infoNce}. */
@@ -140,8 +142,8 @@ export function infoNce(
   return tf.tidy(() => {
     const logits = buildLogits(q, k, negatives, tau, opts);
     const positive = negatives === null
-      ? tf.sum(tf.mul(logits, tf.eye(n, logits.shape[1])), 1)
+      ? tf.sum(tf.mul(logits, diagonalMatrix(n, logits.shape[1])), 1)
       : tf.squeeze(tf.slice(logits, [0, 0], [n, 1]), [1]);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), positive)) as tf.Scalar;
+    return tf.mean(tf.sub(logSumExpRows(logits), positive)) as tf.Scalar;
   });
 }

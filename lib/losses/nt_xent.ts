@@ -17,6 +17,8 @@
  */
 
 import * as tf from "../tfjs.ts";
+import { logSumExpRows } from "./log_sum_exp.ts";
+import { diagonalMatrix } from "./diagonal.ts";
 
 /** Small constant under the norm: rows with ||z|| below it are not rescaled up. */
 const NORM_EPS = 1e-8;
@@ -39,16 +41,18 @@ export function l2NormalizeRows(z: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
+/** Logit added to the diagonal: its exp is 0 in float32, so self-similarity drops out. */
+const SELF_LOGIT = -1e9;
+
 /**
  * The [2N, 2N] logit matrix `s_ij / tau` of the concatenated, normalised views
- * `[z1; z2]`, with the diagonal (self-similarity) set to a large negative value.
+ * `[z1; z2]`, with a large negative value added on the diagonal (self-similarity).
  */
 function maskedLogits(z1: tf.Tensor2D, z2: tf.Tensor2D, tau: number): tf.Tensor2D {
   const u = l2NormalizeRows(tf.concat([z1, z2], 0));
   const sim = tf.div(tf.matMul(u, u, false, true), tau);
   const twoN = u.shape[0];
-  const diag = tf.cast(tf.eye(twoN), "bool");
-  return tf.where(diag, tf.fill([twoN, twoN], -1e9), sim) as tf.Tensor2D;
+  return tf.add(sim, diagonalMatrix(twoN, twoN, SELF_LOGIT)) as tf.Tensor2D;
 }
 
 /** Column index of each anchor's positive: i + N for i < N, i - N otherwise. */
@@ -72,9 +76,9 @@ export function ntXent(z1: tf.Tensor2D, z2: tf.Tensor2D, tau: number): tf.Scalar
   const n = z1.shape[0];
   return tf.tidy(() => {
     const logits = maskedLogits(z1, z2, tau);
-    const pos = tf.oneHot(tf.tensor1d(positiveIndex(n), "int32"), 2 * n);
+    const pos = diagonalMatrix(2 * n, 2 * n, 1, (i) => (i < n ? i + n : i - n));
     const positive = tf.sum(tf.mul(logits, pos), 1);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), positive)) as tf.Scalar;
+    return tf.mean(tf.sub(logSumExpRows(logits), positive)) as tf.Scalar;
   });
 }
 

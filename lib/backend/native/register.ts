@@ -29,6 +29,7 @@ import { reduceKernels } from "./dnnl_kernels/reduce.ts";
 import { matmulKernels } from "./dnnl_kernels/matmul.ts";
 import { poolKernels } from "./dnnl_kernels/pool.ts";
 import { tileKernels } from "./dnnl_kernels/tile.ts";
+import { concatKernels } from "./dnnl_kernels/concat.ts";
 import { batchNormKernels } from "./dnnl_kernels/batch_norm.ts";
 
 export { NATIVE_BACKEND } from "./backend_name.ts";
@@ -42,6 +43,7 @@ const FAMILIES: NativeKernelFamily[] = [
   reduceKernels,
   poolKernels,
   tileKernels,
+  concatKernels,
   batchNormKernels,
 ];
 
