@@ -16,7 +16,12 @@
 import type { ExperimentConfig } from "../../config/experiment.ts";
 import { backboneChannels, neckPreset } from "../../config/presets.ts";
 import { defineAblation, type Profile } from "../spec.ts";
-import { paperProfile, quickProfile, tinyStridedProfile } from "../profiles.ts";
+import {
+  paperProfile,
+  quickProfile,
+  tenKTenEpochProfile,
+  tinyStridedProfile,
+} from "../profiles.ts";
 
 /** The label budget of S-MAG Table 1's CIFAR-10 (4K) column. */
 export const CIFAR_LABELS = 4000;
@@ -49,6 +54,7 @@ export default defineAblation({
   profiles: {
     tiny: withLabels(tinyStridedProfile, 20),
     quick: withLabels(quickProfile, CIFAR_LABELS),
+    "10k-10ep": withLabels(tenKTenEpochProfile, CIFAR_LABELS),
     paper: withLabels(paperProfile(), CIFAR_LABELS),
   },
 });

@@ -13,14 +13,19 @@
  *   (the dataset mean colour), one view masked.
  *
  * Every profile turns the kNN monitor on (`eval.monitorEvery`: every epoch
- * on tiny/quick, every 10 epochs on paper), so each run's `metrics.jsonl`
+ * on tiny/quick/10k-10ep, every 10 epochs on paper), so each run's `metrics.jsonl`
  * has `knnMonitorTop1` per monitored epoch for the Fig. 3 curve.
  *
  * @module
  */
 import { defineAblation, type Profile } from "../spec.ts";
 import { neckPreset } from "../../config/presets.ts";
-import { paperProfile, quickProfile, tinyStridedProfile } from "../profiles.ts";
+import {
+  paperProfile,
+  quickProfile,
+  tenKTenEpochProfile,
+  tinyStridedProfile,
+} from "../profiles.ts";
 
 /** The GAM preset (lib/config/presets.ts). */
 const GAM_NECK = neckPreset("gam");
@@ -75,6 +80,7 @@ export default defineAblation({
   profiles: {
     tiny: monitored(tinyStridedProfile, 1),
     quick: monitored(quickFiveEpochs, 1),
+    "10k-10ep": monitored(tenKTenEpochProfile, 1),
     paper: monitored(paperProfile(), 10),
   },
 });
