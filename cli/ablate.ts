@@ -33,7 +33,7 @@ import {
   progressBar,
   waitForAblation,
 } from "../lib/ablation/status.ts";
-import { PROFILE_NAMES } from "../lib/ablation/spec.ts";
+import { EVIDENCE_PROFILE, PROFILE_NAMES } from "../lib/ablation/spec.ts";
 import { formatSummaryTable } from "../lib/ablation/summary.ts";
 import { shellQuote, writeCommandRecord } from "../lib/ablation/command_record.ts";
 import { codeVersion } from "../lib/train/run_record.ts";
@@ -54,11 +54,14 @@ const HELP = `Run an ablation: every arm x seed under a compute profile, then ta
 Usage: deno task ablate <name> [options]
        deno task ablate --list
 
-  --profile <p>        ${PROFILE_NAMES.join(" | ")} (default quick): tiny = tests (seconds),
-                       quick = a CPU (minutes a run), paper = the papers' settings (GPU)
+  --profile <p>        ${PROFILE_NAMES.join(" | ")} (default ${EVIDENCE_PROFILE}): tiny = tests
+                       (seconds), quick = a CPU smoke test (minutes a run, encoders barely
+                       trained), 10k-10ep = the evidence on a CPU (10,000 CIFAR-10 images x 10
+                       epochs, 8-25 min a run), paper = the papers' settings (GPU)
   --dataset <name>     dataset instead of the profile's (deno task data list)
   --seeds <n>          number of seeds 0..n-1 (default: the ablation's)
-  --out <dir>          output folder (default results/<name>)
+  --out <dir>          output folder (default results/<name> for ${EVIDENCE_PROFILE},
+                       results/<name>-<profile> for the others)
   --dry-run            list the runs and whether each is cached, resumable or new; train nothing
   --list               list the ablations (--verbose: with their questions)
   --backend <name>     auto | ${BACKEND_NAMES.join(" | ")} (default auto, or env KIT_BACKEND)
@@ -176,7 +179,7 @@ async function invocation(
         `deno task ablate --list shows them\n\n${HELP}`,
     );
   }
-  const profile = choiceFlag("profile", values.profile, PROFILE_NAMES) ?? "quick";
+  const profile = choiceFlag("profile", values.profile, PROFILE_NAMES) ?? EVIDENCE_PROFILE;
   const seeds = positiveIntegerFlag("seeds", values.seeds);
   const threads = positiveIntegerFlag("threads", values.threads);
   const backend = backendFlag(values.backend);
@@ -359,7 +362,12 @@ function usage<T>(f: () => T): T {
 
 /** The flags an array task needs to rebuild the same plan (absolute paths: other nodes). */
 function taskArgs(spec: AblationSpec, opts: AblationOptions, quiet: boolean): string[] {
-  const a = ["--profile", opts.profile ?? "quick", "--out", resolve(resolveOutDir(spec, opts))];
+  const a = [
+    "--profile",
+    opts.profile ?? EVIDENCE_PROFILE,
+    "--out",
+    resolve(resolveOutDir(spec, opts)),
+  ];
   if (opts.dataset) a.push("--dataset", opts.dataset);
   if (opts.seeds !== undefined) a.push("--seeds", String(opts.seeds));
   if (opts.backend) a.push("--backend", opts.backend);

@@ -72,7 +72,10 @@ Deno.test("ablate: bad input exits 2 and names the fix", async () => {
   assert.match(unknown.stderr, /unknown ablation "no-such-ablation".*simclr-temperature/);
   const profile = await output(ablate(["simclr-temperature", "--profile", "huge"]));
   assert.equal(profile.code, 2);
-  assert.match(profile.stderr, /unknown --profile "huge"; choose one of tiny, quick, 10k-10ep, paper/);
+  assert.match(
+    profile.stderr,
+    /unknown --profile "huge"; choose one of tiny, quick, 10k-10ep, paper/,
+  );
   const seeds = await output(ablate(["simclr-temperature", "--seeds", "0"]));
   assert.match(seeds.stderr, /--seeds expects a positive integer/);
   const list = await output(ablate(["--list"]));

@@ -33,7 +33,14 @@ import { loadDataset } from "../data/registry.ts";
 import { type ExperimentResult, runExperiment } from "../experiment/run.ts";
 import { withDefaultOptions } from "../methods/all.ts";
 import { readJsonIfExists, writeJsonAtomic } from "../train/run_record.ts";
-import { type AblationSpec, applyPatch, PROFILE_NAMES, type ProfileName } from "./spec.ts";
+import {
+  type AblationSpec,
+  applyPatch,
+  defaultResultsDir,
+  EVIDENCE_PROFILE,
+  PROFILE_NAMES,
+  type ProfileName,
+} from "./spec.ts";
 import { type AblationRow, rowFromResult, type RunIdentity, summaryMetrics } from "./row.ts";
 import { summarize, type SummaryRow } from "./summary.ts";
 import { type ArmComparison, compareArms } from "./compare.ts";
@@ -49,7 +56,7 @@ import { writeAblationFigures } from "./figures.ts";
 
 /** Options of {@link runAblation} and {@link planAblation}. */
 export interface AblationOptions {
-  /** Compute profile (default "quick"). */
+  /** Compute profile (default {@link EVIDENCE_PROFILE}). */
   profile?: ProfileName;
   /** Dataset override (`--dataset`). */
   dataset?: string;
@@ -138,7 +145,7 @@ export class AblationStoppedError extends Error {
 }
 
 function resolveOptions(spec: AblationSpec, opts: AblationOptions) {
-  const profile = opts.profile ?? "quick";
+  const profile = opts.profile ?? EVIDENCE_PROFILE;
   if (!PROFILE_NAMES.includes(profile)) {
     throw new Error(`unknown profile "${profile}"; choose one of ${PROFILE_NAMES.join(", ")}`);
   }
@@ -146,10 +153,10 @@ function resolveOptions(spec: AblationSpec, opts: AblationOptions) {
   if (!Number.isInteger(seeds) || seeds < 1) {
     throw new Error(`seeds must be a positive integer (--seeds), got ${seeds}`);
   }
-  return { profile, seeds, outDir: opts.outDir ?? join("results", spec.name) };
+  return { profile, seeds, outDir: opts.outDir ?? defaultResultsDir(spec.name, profile) };
 }
 
-/** The output folder of an ablation under these options (default `results/<name>`). */
+/** The output folder of an ablation under these options (default: {@link defaultResultsDir}). */
 export function resolveOutDir(spec: AblationSpec, opts: AblationOptions = {}): string {
   return resolveOptions(spec, opts).outDir;
 }

@@ -10,7 +10,7 @@
 import { join, resolve } from "node:path";
 import type { AblationOptions, PlannedRun } from "./runner.ts";
 import { resolveOutDir } from "./runner.ts";
-import type { AblationSpec } from "./spec.ts";
+import { type AblationSpec, EVIDENCE_PROFILE } from "./spec.ts";
 import { type AblationStatus, ablationStatus } from "./status.ts";
 import {
   appendSubmission,
@@ -90,7 +90,7 @@ export async function submitAblation(
     jobId,
     submittedAt: new Date().toISOString(),
     ablation: spec.name,
-    profile: opts.profile ?? "quick",
+    profile: opts.profile ?? EVIDENCE_PROFILE,
     script,
     runs: indices.map((index) => ({ index, id: status.rows[index].run.id })),
   });

@@ -44,6 +44,18 @@ export type ProfileName = "tiny" | "quick" | "10k-10ep" | "paper";
 export const PROFILE_NAMES: readonly ProfileName[] = ["tiny", "quick", "10k-10ep", "paper"];
 
 /**
+ * The profile whose tables are the kit's evidence on a CPU: the default of
+ * `deno task ablate` and of the notebooks, written to `results/<ablation>/`.
+ * Every other profile writes to `results/<ablation>-<profile>/` by default.
+ */
+export const EVIDENCE_PROFILE: ProfileName = "10k-10ep";
+
+/** Default results folder of ablation `name` on `profile` (see {@link EVIDENCE_PROFILE}). */
+export function defaultResultsDir(name: string, profile: ProfileName): string {
+  return profile === EVIDENCE_PROFILE ? `results/${name}` : `results/${name}-${profile}`;
+}
+
+/**
  * A compute profile: sets data size, network, epochs and evaluation budget.
  * `dataset` is the `--dataset` override (undefined: the profile's default);
  * a profile may adapt to it (e.g. fewer epochs on SVHN in `paper`).

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
 import { Rng } from "../rng.ts";
-import { applyPatch, defineAblation } from "./spec.ts";
+import { applyPatch, defaultResultsDir, defineAblation, EVIDENCE_PROFILE } from "./spec.ts";
 import { getAblation, listAblations, registerAblation } from "./ablations.ts";
-import { armConfig } from "./runner.ts";
+import { armConfig, resolveOutDir } from "./runner.ts";
 
 const leafPaths: [keyof ExperimentConfig, string][] = [
   ["optim", "batchSize"],
@@ -93,4 +93,22 @@ Deno.test("registry finds simclr-temperature; profiles and --dataset shape its c
   assert.throws(() => armConfig(spec, "tau9", 0, "tiny"), /no arm "tau9"/);
   registerAblation(defineAblation({ ...spec, name: "in-memory" }));
   assert.ok((await listAblations()).some((s) => s.name === "in-memory"));
+});
+
+Deno.test("results folders: the evidence profile owns results/<name>, others get a suffix", () => {
+  const tauSpecForDirs = defineAblation({
+    name: "t",
+    title: "t",
+    question: "q",
+    arms: [{ name: "a", label: "A", patch: {} }],
+    seeds: 1,
+    metrics: ["linearTop1"],
+  });
+  assert.equal(EVIDENCE_PROFILE, "10k-10ep");
+  assert.equal(defaultResultsDir("smag-mask", "10k-10ep"), "results/smag-mask");
+  assert.equal(defaultResultsDir("smag-mask", "quick"), "results/smag-mask-quick");
+  assert.equal(defaultResultsDir("smag-mask", "paper"), "results/smag-mask-paper");
+  assert.equal(resolveOutDir(tauSpecForDirs), "results/t");
+  assert.equal(resolveOutDir(tauSpecForDirs, { profile: "tiny" }), "results/t-tiny");
+  assert.equal(resolveOutDir(tauSpecForDirs, { profile: "tiny", outDir: "x" }), "x");
 });

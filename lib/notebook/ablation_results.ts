@@ -1,9 +1,10 @@
 /**
  * Where notebooks put and find ablation results, and reading them back.
  *
- * Layout (shared with notebooks 01-08): `quick` uses `<results>/<ablation>/`,
- * the folder that `deno task ablate <ablation>` writes by default; `tiny`
- * (CI, meaningless numbers) and `paper` go to `<results>/<ablation>-<profile>/`
+ * Layout (shared with notebooks 01-08 and `deno task ablate`, see
+ * `defaultResultsDir`): the evidence profile (`10k-10ep`) uses
+ * `<results>/<ablation>/`; `tiny` (CI, meaningless numbers), `quick` and
+ * `paper` go to `<results>/<ablation>-<profile>/`
  * so that they never overwrite the tables of another profile (`<results>` =
  * env KIT_RESULTS_DIR, else `results/`, and `runs/notebook-results/` for
  * `tiny`: see `profileResultsDir` in paths.ts). Each table records the
@@ -17,10 +18,11 @@ import { readTable, supersededReason } from "../ablation/tables.ts";
 import type { SummaryRow } from "../ablation/summary.ts";
 import { profileResultsDir } from "./paths.ts";
 import type { Profile } from "./profile.ts";
+import { EVIDENCE_PROFILE } from "../ablation/spec.ts";
 
 /** Output folder of `ablation` for a notebook `profile` (see module docs). */
 export function ablationOutDir(ablation: string, profile: Profile): string {
-  return profile === "quick"
+  return profile === EVIDENCE_PROFILE
     ? profileResultsDir(profile, ablation)
     : profileResultsDir(profile, `${ablation}-${profile}`);
 }
@@ -28,7 +30,7 @@ export function ablationOutDir(ablation: string, profile: Profile): string {
 /** The command that writes `ablationOutDir(ablation, profile)` from a shell. */
 export function ablationCommand(ablation: string, profile: Profile): string {
   const seeds = profile === "tiny" ? " --seeds 2" : "";
-  const out = profile === "quick"
+  const out = profile === EVIDENCE_PROFILE
     ? ""
     : ` --out ${profile === "tiny" ? "runs/notebook-results" : "results"}/${ablation}-${profile}`;
   return `deno task ablate ${ablation} --profile ${profile}${seeds}${out}`;

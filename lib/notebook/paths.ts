@@ -31,7 +31,7 @@ export function resultsDir(...parts: string[]): string {
 
 /**
  * Where a notebook on `profile` writes results: {@link resultsDir} for
- * `quick` and `paper` (and for every profile when KIT_RESULTS_DIR is set,
+ * every profile but `tiny` (and for every profile when KIT_RESULTS_DIR is set,
  * as CI does), `runs/notebook-results/` (git-ignored) for `tiny`.
  */
 export function profileResultsDir(profile: Profile, ...parts: string[]): string {

@@ -1,25 +1,29 @@
 /**
- * Run-size profiles of the notebooks: `tiny` (CI, seconds), `quick`
- * (interactive default, minutes), `paper` (full settings).
+ * Run-size profiles of the notebooks, the ablation profiles of
+ * lib/ablation/profiles.ts: `tiny` (CI, seconds), `quick` (a smoke test on a
+ * CPU, minutes), `10k-10ep` (the default: the committed evidence, read back
+ * from results/ or trained at 8-25 min a run), `paper` (full settings).
  *
  * Each notebook's first code cell holds the switch, visible and editable:
  *
  * ```ts
- * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "quick";
+ * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "10k-10ep";
  * ```
  *
  * and passes it to {@link chooseProfile} (which checks it). Without a
  * notebook, {@link notebookProfile} reads env KIT_PROFILE; its default is
- * `tiny` under CI (env CI set) and `quick` otherwise.
+ * `tiny` under CI (env CI set) and {@link EVIDENCE_PROFILE} otherwise.
  *
  * @module
  */
 
-/** Notebook run sizes. */
-export type Profile = "tiny" | "quick" | "paper";
+import { EVIDENCE_PROFILE, PROFILE_NAMES, type ProfileName } from "../ablation/spec.ts";
+
+/** Notebook run sizes (= the ablation profiles). */
+export type Profile = ProfileName;
 
 /** All profiles, smallest first. */
-export const PROFILES: readonly Profile[] = ["tiny", "quick", "paper"];
+export const PROFILES: readonly Profile[] = PROFILE_NAMES;
 
 /** The active profile (see module docs); throws on an unknown KIT_PROFILE. */
 export function notebookProfile(): Profile {
@@ -30,10 +34,10 @@ export function notebookProfile(): Profile {
     }
     return env as Profile;
   }
-  return Deno.env.get("CI") ? "tiny" : "quick";
+  return Deno.env.get("CI") ? "tiny" : EVIDENCE_PROFILE;
 }
 
-/** Picks the value of the active profile from `{ tiny, quick, paper }`. */
+/** Picks the value of the active profile from `{ tiny, quick, "10k-10ep", paper }`. */
 export function byProfile<T>(values: Record<Profile, T>, profile = notebookProfile()): T {
   return values[profile];
 }
@@ -41,7 +45,8 @@ export function byProfile<T>(values: Record<Profile, T>, profile = notebookProfi
 /** What each profile is for, in one phrase (shown by the notebooks' first cell). */
 export const PROFILE_USES: Readonly<Record<Profile, string>> = {
   tiny: "seconds; synthetic data, checks that everything runs, numbers meaningless",
-  quick: "minutes a run on a CPU; CIFAR-10 subset",
+  quick: "a smoke test on a CPU, minutes a run; CIFAR-10 subset, encoders barely trained",
+  "10k-10ep": "the evidence on a CPU: 10,000 CIFAR-10 images x 10 epochs, 8-25 min a run",
   paper: "the papers' budgets; a GPU",
 };
 

@@ -5,7 +5,7 @@
  *
  * ```ts
  * // first code cell: the visible profile switch
- * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "quick";
+ * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "10k-10ep";
  * const nb = await ablationNotebook("smag-mask", PROFILE); // prints one line
  * // next cell: train or read back every arm x seed, with one progress display
  * const r = await nb.run();
@@ -15,8 +15,8 @@
  * await showMarkdown(r.caveat() + r.verdict(r.compare("token-mask", "no-mask")));
  * ```
  *
- * The opening line reads e.g. `smag-mask · profile quick · CIFAR-10 (JPEG
- * copy), 5,000 train / 1,000 test · 2 arms x 3 seeds · backend native (2
+ * The opening line reads e.g. `smag-mask · profile 10k-10ep · CIFAR-10 (JPEG
+ * copy), 10,000 train / 10,000 test · 2 arms x 3 seeds · backend native (2
  * threads)`. Tables and figures state what their intervals are (mean and 95%
  * Student-t interval over seeds), and every verdict says whether the interval
  * of a difference excludes zero; conclusions are computed, never typed in.
@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { getAblation } from "../ablation/ablations.ts";
 import { type ArmComparison, compareArms } from "../ablation/compare.ts";
 import { type AblationOutcome, armConfig, runAblation } from "../ablation/runner.ts";
-import type { AblationSpec } from "../ablation/spec.ts";
+import { type AblationSpec, EVIDENCE_PROFILE } from "../ablation/spec.ts";
 import { DATASET_LABELS } from "../ablation/figures.ts";
 import { initBackend } from "../backend/select.ts";
 import type { ExperimentConfig } from "../config/experiment.ts";
@@ -252,13 +252,19 @@ export class AblationReport {
     if (this.synthetic) {
       return "**These numbers come from the synthetic dataset on the `" + this.profile +
         "` profile: they are meaningless for the question (a check that the pipeline runs end " +
-        "to end, accuracies near chance); run the `quick` or `paper` profile for evidence.** ";
+        "to end, accuracies near chance); run the `10k-10ep` or `paper` profile for evidence.** ";
     }
+    const scale = `${datasetLabel(cfg.data.dataset)}, ` +
+      `${thousands(cfg.data.trainSize ?? 0)} training images, ${cfg.optim.epochs} epochs, ` +
+      `${this.seeds} seeds`;
     if (this.profile === "quick") {
-      return `**Quick profile** (${datasetLabel(cfg.data.dataset)}, ` +
-        `${thousands(cfg.data.trainSize ?? 0)} training images, ${cfg.optim.epochs} epochs, ` +
-        `${this.seeds} seeds): a small-budget test of the direction of the effect, far from ` +
-        "the paper's 500-epoch regime. ";
+      return `**Quick profile** (${scale}): a smoke test with barely trained encoders, far ` +
+        "from the paper's 500-epoch regime; not evidence either way. ";
+    }
+    if (this.profile === EVIDENCE_PROFILE) {
+      return `**${this.profile} profile** (${scale}): encoders trained for about 1/50 of the ` +
+        "paper's budget, so an effect that needs the paper's scale may not show here; the " +
+        "`mde` column says how large a difference these seeds could detect. ";
     }
     return `**${this.profile} profile**, ${this.seeds} seeds. `;
   }
