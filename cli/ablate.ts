@@ -56,8 +56,8 @@ Usage: deno task ablate <name> [options]
 
   --profile <p>        ${PROFILE_NAMES.join(" | ")} (default ${EVIDENCE_PROFILE}): tiny = tests
                        (seconds), quick = a CPU smoke test (minutes a run, encoders barely
-                       trained), 10k-10ep = the evidence on a CPU (10,000 CIFAR-10 images x 10
-                       epochs, 8-25 min a run), paper = the papers' settings (GPU)
+                       trained), 10k-15ep = the evidence on a CPU (10,000 CIFAR-10 images x 15
+                       epochs, 10-40 min a run), paper = the papers' settings (GPU)
   --dataset <name>     dataset instead of the profile's (deno task data list)
   --seeds <n>          number of seeds 0..n-1 (default: the ablation's)
   --out <dir>          output folder (default results/<name> for ${EVIDENCE_PROFILE},

@@ -74,7 +74,7 @@ Deno.test("ablate: bad input exits 2 and names the fix", async () => {
   assert.equal(profile.code, 2);
   assert.match(
     profile.stderr,
-    /unknown --profile "huge"; choose one of tiny, quick, 10k-10ep, paper/,
+    /unknown --profile "huge"; choose one of tiny, quick, 10k-15ep, paper/,
   );
   const seeds = await output(ablate(["simclr-temperature", "--seeds", "0"]));
   assert.match(seeds.stderr, /--seeds expects a positive integer/);

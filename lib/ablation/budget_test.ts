@@ -19,7 +19,7 @@ function spec(name: string, arms: string[]) {
 function row(arm: string, seed: number, linear: number, seconds = 600): AblationRow {
   return {
     ablation: "t",
-    profile: "10k-10ep",
+    profile: "10k-15ep",
     arm,
     armLabel: arm,
     seed,

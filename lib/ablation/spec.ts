@@ -7,7 +7,7 @@
  *
  * ```
  * cfg = defaultExperiment()
- *   -> profile(cfg, dataset)      (tiny | quick | 10k-10ep | paper; dataset = --dataset or undefined)
+ *   -> profile(cfg, dataset)      (tiny | quick | 10k-15ep | paper; dataset = --dataset or undefined)
  *   -> data.dataset = --dataset   (when given)
  *   -> arm.patch                  (deep-partial object merged in, or a function)
  *   -> seed = 0 .. seeds-1
@@ -38,17 +38,17 @@ export interface AblationArm {
 }
 
 /** Names of the compute profiles. */
-export type ProfileName = "tiny" | "quick" | "10k-10ep" | "paper";
+export type ProfileName = "tiny" | "quick" | "10k-15ep" | "paper";
 
 /** All profile names, smallest first. */
-export const PROFILE_NAMES: readonly ProfileName[] = ["tiny", "quick", "10k-10ep", "paper"];
+export const PROFILE_NAMES: readonly ProfileName[] = ["tiny", "quick", "10k-15ep", "paper"];
 
 /**
  * The profile whose tables are the kit's evidence on a CPU: the default of
  * `deno task ablate` and of the notebooks, written to `results/<ablation>/`.
  * Every other profile writes to `results/<ablation>-<profile>/` by default.
  */
-export const EVIDENCE_PROFILE: ProfileName = "10k-10ep";
+export const EVIDENCE_PROFILE: ProfileName = "10k-15ep";
 
 /** Default results folder of ablation `name` on `profile` (see {@link EVIDENCE_PROFILE}). */
 export function defaultResultsDir(name: string, profile: ProfileName): string {

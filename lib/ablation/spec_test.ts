@@ -104,8 +104,8 @@ Deno.test("results folders: the evidence profile owns results/<name>, others get
     seeds: 1,
     metrics: ["linearTop1"],
   });
-  assert.equal(EVIDENCE_PROFILE, "10k-10ep");
-  assert.equal(defaultResultsDir("smag-mask", "10k-10ep"), "results/smag-mask");
+  assert.equal(EVIDENCE_PROFILE, "10k-15ep");
+  assert.equal(defaultResultsDir("smag-mask", "10k-15ep"), "results/smag-mask");
   assert.equal(defaultResultsDir("smag-mask", "quick"), "results/smag-mask-quick");
   assert.equal(defaultResultsDir("smag-mask", "paper"), "results/smag-mask-paper");
   assert.equal(resolveOutDir(tauSpecForDirs), "results/t");

@@ -2,7 +2,7 @@
  * Where notebooks put and find ablation results, and reading them back.
  *
  * Layout (shared with notebooks 01-08 and `deno task ablate`, see
- * `defaultResultsDir`): the evidence profile (`10k-10ep`) uses
+ * `defaultResultsDir`): the evidence profile (`10k-15ep`) uses
  * `<results>/<ablation>/`; `tiny` (CI, meaningless numbers), `quick` and
  * `paper` go to `<results>/<ablation>-<profile>/`
  * so that they never overwrite the tables of another profile (`<results>` =

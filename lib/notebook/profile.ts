@@ -1,13 +1,13 @@
 /**
  * Run-size profiles of the notebooks, the ablation profiles of
  * lib/ablation/profiles.ts: `tiny` (CI, seconds), `quick` (a smoke test on a
- * CPU, minutes), `10k-10ep` (the default: the committed evidence, read back
- * from results/ or trained at 8-25 min a run), `paper` (full settings).
+ * CPU, minutes), `10k-15ep` (the default: the committed evidence, read back
+ * from results/ or trained at 10-40 min a run), `paper` (full settings).
  *
  * Each notebook's first code cell holds the switch, visible and editable:
  *
  * ```ts
- * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "10k-10ep";
+ * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "10k-15ep";
  * ```
  *
  * and passes it to {@link chooseProfile} (which checks it). Without a
@@ -37,7 +37,7 @@ export function notebookProfile(): Profile {
   return Deno.env.get("CI") ? "tiny" : EVIDENCE_PROFILE;
 }
 
-/** Picks the value of the active profile from `{ tiny, quick, "10k-10ep", paper }`. */
+/** Picks the value of the active profile from `{ tiny, quick, "10k-15ep", paper }`. */
 export function byProfile<T>(values: Record<Profile, T>, profile = notebookProfile()): T {
   return values[profile];
 }
@@ -46,7 +46,7 @@ export function byProfile<T>(values: Record<Profile, T>, profile = notebookProfi
 export const PROFILE_USES: Readonly<Record<Profile, string>> = {
   tiny: "seconds; synthetic data, checks that everything runs, numbers meaningless",
   quick: "a smoke test on a CPU, minutes a run; CIFAR-10 subset, encoders barely trained",
-  "10k-10ep": "the evidence on a CPU: 10,000 CIFAR-10 images x 10 epochs, 8-25 min a run",
+  "10k-15ep": "the evidence on a CPU: 10,000 CIFAR-10 images x 15 epochs, 10-40 min a run",
   paper: "the papers' budgets; a GPU",
 };
 

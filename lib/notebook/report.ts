@@ -5,7 +5,7 @@
  *
  * ```ts
  * // first code cell: the visible profile switch
- * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "10k-10ep";
+ * const PROFILE = Deno.env.get("KIT_PROFILE") ?? "10k-15ep";
  * const nb = await ablationNotebook("smag-mask", PROFILE); // prints one line
  * // next cell: train or read back every arm x seed, with one progress display
  * const r = await nb.run();
@@ -15,7 +15,7 @@
  * await showMarkdown(r.caveat() + r.verdict(r.compare("token-mask", "no-mask")));
  * ```
  *
- * The opening line reads e.g. `smag-mask · profile 10k-10ep · CIFAR-10 (JPEG
+ * The opening line reads e.g. `smag-mask · profile 10k-15ep · CIFAR-10 (JPEG
  * copy), 10,000 train / 10,000 test · 2 arms x 3 seeds · backend native (2
  * threads)`. Tables and figures state what their intervals are (mean and 95%
  * Student-t interval over seeds), and every verdict says whether the interval
@@ -252,7 +252,7 @@ export class AblationReport {
     if (this.synthetic) {
       return "**These numbers come from the synthetic dataset on the `" + this.profile +
         "` profile: they are meaningless for the question (a check that the pipeline runs end " +
-        "to end, accuracies near chance); run the `10k-10ep` or `paper` profile for evidence.** ";
+        "to end, accuracies near chance); run the `10k-15ep` or `paper` profile for evidence.** ";
     }
     const scale = `${datasetLabel(cfg.data.dataset)}, ` +
       `${thousands(cfg.data.trainSize ?? 0)} training images, ${cfg.optim.epochs} epochs, ` +

@@ -19,7 +19,7 @@ import { defineAblation, type Profile } from "../spec.ts";
 import {
   paperProfile,
   quickProfile,
-  tenKTenEpochProfile,
+  tenKFifteenEpochProfile,
   tinyStridedProfile,
 } from "../profiles.ts";
 
@@ -54,7 +54,7 @@ export default defineAblation({
   profiles: {
     tiny: withLabels(tinyStridedProfile, 20),
     quick: withLabels(quickProfile, CIFAR_LABELS),
-    "10k-10ep": withLabels(tenKTenEpochProfile, CIFAR_LABELS),
+    "10k-15ep": withLabels(tenKFifteenEpochProfile, CIFAR_LABELS),
     paper: withLabels(paperProfile(), CIFAR_LABELS),
   },
 });

@@ -13,7 +13,7 @@
  *   (the dataset mean colour), one view masked.
  *
  * Every profile turns the kNN monitor on (`eval.monitorEvery`: every epoch
- * on tiny/quick/10k-10ep, every 10 epochs on paper), so each run's `metrics.jsonl`
+ * on tiny/quick/10k-15ep, every 10 epochs on paper), so each run's `metrics.jsonl`
  * has `knnMonitorTop1` per monitored epoch for the Fig. 3 curve.
  *
  * @module
@@ -23,7 +23,7 @@ import { neckPreset } from "../../config/presets.ts";
 import {
   paperProfile,
   quickProfile,
-  tenKTenEpochProfile,
+  tenKFifteenEpochProfile,
   tinyStridedProfile,
 } from "../profiles.ts";
 
@@ -80,7 +80,7 @@ export default defineAblation({
   profiles: {
     tiny: monitored(tinyStridedProfile, 1),
     quick: monitored(quickFiveEpochs, 1),
-    "10k-10ep": monitored(tenKTenEpochProfile, 1),
+    "10k-15ep": monitored(tenKFifteenEpochProfile, 1),
     paper: monitored(paperProfile(), 10),
   },
 });
