@@ -49,16 +49,41 @@ export const tinyStridedProfile: ProfileFn = (input, dataset) => {
   return cfg;
 };
 
+/** Sizes of a CPU profile on a CIFAR-10 subset with ResNet-10 of width 16. */
+interface CpuSubsetSizes {
+  trainSize: number;
+  testSize: number;
+  batchSize: number;
+  epochs: number;
+  /** Output width of the projection head (hidden 256). */
+  headOut: number;
+}
+
+/** A CPU profile: CIFAR-10 (JPEG copy) subset, ResNet-10 width 16, 1 warm-up epoch, kNN k 200. */
+function cpuSubsetProfile(sizes: CpuSubsetSizes): ProfileFn {
+  return (input, dataset) => {
+    const cfg = withBackbone(structuredClone(input), RESNET_DEPTHS.resnet10, 16);
+    cfg.data = {
+      dataset: dataset ?? "cifar10-jpeg",
+      trainSize: sizes.trainSize,
+      testSize: sizes.testSize,
+    };
+    cfg.encoder.head = { type: "projection", hidden: 256, out: sizes.headOut };
+    cfg.optim = { ...cfg.optim, batchSize: sizes.batchSize, epochs: sizes.epochs, warmupEpochs: 1 };
+    cfg.eval = { ...cfg.eval, knnK: 200, trainSize: undefined };
+    cfg.eval.finetuneLabels = undefined;
+    return cfg;
+  };
+}
+
 /** `quick`: CIFAR-10 (JPEG copy) subset of 5,000 / 1,000, ResNet-10 width 16, 3 epochs (CPU). */
-export const quickProfile: ProfileFn = (input, dataset) => {
-  const cfg = withBackbone(structuredClone(input), RESNET_DEPTHS.resnet10, 16);
-  cfg.data = { dataset: dataset ?? "cifar10-jpeg", trainSize: 5000, testSize: 1000 };
-  cfg.encoder.head = { type: "projection", hidden: 256, out: 128 };
-  cfg.optim = { ...cfg.optim, batchSize: 128, epochs: 3, warmupEpochs: 1 };
-  cfg.eval = { ...cfg.eval, knnK: 200, trainSize: undefined };
-  cfg.eval.finetuneLabels = undefined;
-  return cfg;
-};
+export const quickProfile: ProfileFn = cpuSubsetProfile({
+  trainSize: 5000,
+  testSize: 1000,
+  batchSize: 128,
+  epochs: 3,
+  headOut: 128,
+});
 
 /**
  * `10k-15ep`: the scale of `deno task parity` (CIFAR-10 JPEG copy, 10,000
@@ -71,15 +96,13 @@ export const quickProfile: ProfileFn = (input, dataset) => {
  * images keep the evaluation's own sampling noise near 0.5 point. Cost and
  * seeds per ablation: `deno task ablation-budget` (README, "Ablation budget").
  */
-export const tenKFifteenEpochProfile: ProfileFn = (input, dataset) => {
-  const cfg = withBackbone(structuredClone(input), RESNET_DEPTHS.resnet10, 16);
-  cfg.data = { dataset: dataset ?? "cifar10-jpeg", trainSize: 10000, testSize: 10000 };
-  cfg.encoder.head = { type: "projection", hidden: 256, out: 256 };
-  cfg.optim = { ...cfg.optim, batchSize: 256, epochs: 15, warmupEpochs: 1 };
-  cfg.eval = { ...cfg.eval, knnK: 200, trainSize: undefined };
-  cfg.eval.finetuneLabels = undefined;
-  return cfg;
-};
+export const tenKFifteenEpochProfile: ProfileFn = cpuSubsetProfile({
+  trainSize: 10000,
+  testSize: 10000,
+  batchSize: 256,
+  epochs: 15,
+  headOut: 256,
+});
 
 /** Options of {@link paperProfile}. */
 export interface PaperProfileOptions {
