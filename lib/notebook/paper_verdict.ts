@@ -74,7 +74,8 @@ export function judgeClaim(
     return { status: "not-run", text: `not run yet${notRunHint ? `: ${notRunHint}` : ""}` };
   }
   const tail = caveat(ctx);
-  const ci = `ours ${f(cmp.diff)} [${f(cmp.low)}, ${f(cmp.high)}]`;
+  const mde = Number.isFinite(cmp.mde) ? `, MDE ${cmp.mde.toFixed(2)}` : "";
+  const ci = `ours ${f(cmp.diff)} [${f(cmp.low)}, ${f(cmp.high)}]${mde}`;
   if (kind === "absolute") {
     return { status: "not-comparable", text: `not comparable at this scale${tail}` };
   }
@@ -110,8 +111,16 @@ export function judgeClaim(
       ? { status: "agrees", text: `direction agrees (CI excludes 0), ${ci}${tail}` }
       : { status: "disagrees", text: `direction disagrees (CI excludes 0), ${ci}${tail}` };
   }
+  // What the seeds rule out: a true difference of the paper's size would have been detected
+  // (80% power) when it is at least the MDE.
+  const reach = !Number.isFinite(cmp.mde)
+    ? ""
+    : Math.abs(paperDiff!) >= cmp.mde
+    ? `; an effect of the paper's size (${f(paperDiff!)}) would likely have shown`
+    : `; the paper's ${f(paperDiff!)} is below what these seeds can detect`;
   return {
     status: "ci-includes-0",
-    text: `CI includes 0 (mean ${sameSign ? "in" : "against"} the paper's direction), ${ci}${tail}`,
+    text: `CI includes 0 (mean ${sameSign ? "in" : "against"} the paper's direction), ${ci}` +
+      `${reach}${tail}`,
   };
 }

@@ -45,10 +45,23 @@ Deno.test("difference claims: the verdict follows the sign of ours vs the paper 
     // With a huge spread around a zero effect, the interval includes zero.
     const noisy = compareArms(rows(rng, 0, 3, 50), "a", "b", "linearTop1");
     if (!noisy.excludesZero) {
-      assert.equal(judgeClaim("difference", paperDiff, noisy).status, "ci-includes-0");
+      const v = judgeClaim("difference", paperDiff, noisy);
+      assert.equal(v.status, "ci-includes-0");
+      assert.ok(v.text.includes(`MDE ${noisy.mde.toFixed(2)}`), v.text);
+      // spread 50: the MDE is far above any paper difference drawn here
+      assert.match(v.text, /is below what these seeds can detect/);
       assert.equal(judgeClaim("no-difference", undefined, noisy).status, "agrees");
     }
     assert.equal(judgeClaim("no-difference", undefined, cmp).status, "disagrees");
+    // Small spread around a zero effect: a paper difference of 5 points is above the MDE.
+    const tight = compareArms(rows(rng, 0, 5, 0.3), "a", "b", "linearTop1");
+    if (!tight.excludesZero) {
+      assert.ok(tight.mde < 5);
+      assert.match(
+        judgeClaim("difference", 5, tight).text,
+        /paper's size \(\+5\.00\) would likely/,
+      );
+    }
   }
 });
 

@@ -216,7 +216,10 @@ export class AblationReport {
     );
   }
 
-  /** Table rows of comparisons: difference, 95% interval, test, whether it excludes 0. */
+  /**
+   * Table rows of comparisons: difference, 95% interval, test, whether it excludes 0, and the
+   * minimal detectable difference (80% power; "-" with fewer than 2 seeds or no spread).
+   */
   comparisonRows(cs: readonly ArmComparison[]): TableRow[] {
     return cs.map((c) => ({
       comparison: `${this.labelOf(c.a)} minus ${this.labelOf(c.b)}`,
@@ -225,6 +228,7 @@ export class AblationReport {
       "95% CI": intervalText(c.low, c.high),
       test: c.method === "paired" ? `paired t, ${c.nA} seeds` : `Welch t, ${c.nA} vs ${c.nB}`,
       "excludes 0": c.evidence === "no-spread" ? "no spread" : c.excludesZero ? "yes" : "no",
+      "MDE (80% power)": Number.isFinite(c.mde) ? c.mde : "-",
     }));
   }
 
@@ -237,7 +241,8 @@ export class AblationReport {
     const rows = this.comparisonRows(cs).map((r, i) => ({ ...extra(cs[i], i), ...r }));
     await showTable(rows, {
       caption: `${caption}: difference of means in points, 95% Student-t interval of the ` +
-        `difference (paired by seed)`,
+        `difference (paired by seed), and the smallest true difference these seeds detect ` +
+        `with 80% power (MDE)`,
     });
   }
 
@@ -281,6 +286,9 @@ export class AblationReport {
       ? "every seed gave the same difference, so the zero-width interval cannot tell"
       : c.excludesZero
       ? "the interval excludes zero"
+      : Number.isFinite(c.mde)
+      ? `the interval includes zero: no difference larger than ${c.mde.toFixed(2)} ${unit} ` +
+        `is detectable with these ${c.nA} seeds (MDE at 80% power)`
       : "the interval includes zero, so the difference is not detectable with these seeds";
     const how = dir === "equal" ? "equals" : `is ${dir} than`;
     const by = dir === "equal" ? "" : ` by ${Math.abs(c.diff).toFixed(2)} ${unit}`;

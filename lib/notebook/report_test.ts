@@ -46,12 +46,18 @@ Deno.test("AblationReport: labels, values, verdicts that say what the interval s
   const row = r.comparisonRows([c])[0];
   assert.equal(row.comparison, "Arm B minus Arm A");
   assert.equal(row["excludes 0"], "yes");
+  assert.equal(row["MDE (80% power)"], c.mde);
+  assert.ok(c.mde > 0);
   assert.match(String(row["95% CI"]), /^\[\d+\.\d\d, \d+\.\d\d\]$/);
 
   const near = report(0, [0, 1, 2]);
-  assert.match(
-    near.verdict(near.compare("b", "a")),
-    /includes zero, so the difference is not detectable/,
+  const nearC = near.compare("b", "a");
+  assert.ok(!nearC.excludesZero);
+  assert.equal(
+    near.verdict(nearC).match(
+      /no difference larger than (\d+\.\d\d) points is detectable with these 3 seeds/,
+    )?.[1],
+    nearC.mde.toFixed(2),
   );
   const one = report(5, [0], false);
   assert.match(one.verdict(one.compare("b", "a")), /no interval: fewer than 2 seeds; so no claim/);
