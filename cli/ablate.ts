@@ -63,6 +63,8 @@ Usage: deno task ablate <name> [options]
   --out <dir>          output folder (default results/<name> for ${EVIDENCE_PROFILE},
                        results/<name>-<profile> for the others)
   --dry-run            list the runs and whether each is cached, resumable or new; train nothing
+  --partial            train nothing; write the tables from the runs finished so far, marked
+                       PARTIAL in COMMAND.md and plan.json with the seeds each arm has
   --list               list the ablations (--verbose: with their questions)
   --backend <name>     auto | ${BACKEND_NAMES.join(" | ")} (default auto, or env KIT_BACKEND)
   --threads <n>        CPU threads for the backend
@@ -96,6 +98,7 @@ const FLAGS = {
   seeds: { type: "string" },
   out: { type: "string" },
   "dry-run": { type: "boolean" },
+  partial: { type: "boolean" },
   list: { type: "boolean" },
   verbose: { type: "boolean" },
   backend: { type: "string" },
@@ -302,6 +305,7 @@ async function runAndRecord(call: Invocation, started: Date): Promise<number> {
   const outcome = await runAblation(spec, {
     ...runOpts,
     dryRun: values["dry-run"] ?? false,
+    partial: values.partial ?? false,
   });
   if (values["dry-run"]) {
     const states = Object.values(outcome.states);
@@ -338,6 +342,7 @@ async function runAndRecord(call: Invocation, started: Date): Promise<number> {
     byOthers: outcome.byOthers.length,
     files,
     summaryText,
+    partial: outcome.partial,
   });
   console.log(`${spec.title} (${spec.name}, profile ${outcome.profile})`);
   console.log(summaryText);

@@ -38,6 +38,19 @@ export interface CommandRecord {
   files: string[];
   /** The summary table as text. */
   summaryText: string;
+  /** Set when the tables hold only the runs finished so far (`--partial`). */
+  partial?: { finished: number; planned: number; seedsPerArm: Record<string, number> };
+}
+
+/** "- PARTIAL: k of n runs finished; seeds per arm: a 2, b 1 ..." (empty when complete). */
+export function partialLines(rec: Pick<CommandRecord, "partial" | "seeds">): string[] {
+  if (!rec.partial) return [];
+  const arms = Object.entries(rec.partial.seedsPerArm).map(([a, n]) => `${a} ${n}`).join(", ");
+  return [
+    `- **PARTIAL**: ${rec.partial.finished} of ${rec.partial.planned} planned runs finished; ` +
+    `seeds per arm (of ${rec.seeds}): ${arms}. The tables hold only these runs; rerun the ` +
+    "command without `--partial` to train the rest (finished runs are cached).",
+  ];
 }
 
 /** Quotes `arg` for a POSIX shell when it needs it. */
@@ -75,6 +88,7 @@ export function commandMarkdown(rec: CommandRecord): string {
     "",
     `- date: ${rec.date.toISOString()}`,
     `- profile: ${rec.profile}; seeds: ${rec.seeds}; dataset: ${rec.datasets.join(", ")}`,
+    ...partialLines(rec),
     `- backend: ${rec.backends.join(", ")}`,
     `- wall time of this command: ${rec.wallSeconds.toFixed(1)} s ` +
     `(runs trained here: ${rec.trained}, cached: ${rec.cached}, by another runner: ${rec.byOthers})`,

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { commandMarkdown, type CommandRecord, runTimeLine, shellQuote } from "./command_record.ts";
+import {
+  commandMarkdown,
+  type CommandRecord,
+  partialLines,
+  runTimeLine,
+  shellQuote,
+} from "./command_record.ts";
 import { Rng } from "../rng.ts";
 
 Deno.test("shellQuote: plain words stay, anything else is single-quoted and round-trips", async () => {
@@ -59,4 +65,16 @@ Deno.test("commandMarkdown: the command in a shell block, the run time line, the
   assert.ok(md.includes("- run time (from the 2 run records): 300 s training + 30 s evaluation"));
   assert.ok(md.includes("- kit commit: abc (with uncommitted changes); Deno 2.9.6"));
   assert.ok(md.endsWith("- results/smag-mask/summary.csv\n"));
+});
+
+Deno.test("partialLines: says PARTIAL with the seeds of each arm, nothing when complete", () => {
+  assert.deepEqual(partialLines({ seeds: 3 }), []);
+  const [line] = partialLines({
+    seeds: 3,
+    partial: { finished: 3, planned: 6, seedsPerArm: { a: 2, b: 1 } },
+  });
+  assert.match(
+    line,
+    /\*\*PARTIAL\*\*: 3 of 6 planned runs finished; seeds per arm \(of 3\): a 2, b 1/,
+  );
 });

@@ -66,6 +66,12 @@ export interface AblationOptions {
   outDir?: string;
   /** List the runs and their state; train nothing, write nothing. */
   dryRun?: boolean;
+  /**
+   * Train nothing; write the tables and figures from the runs finished so far
+   * (a partial result across sessions: `plan.json` and the outcome say how many
+   * runs of the plan, and how many seeds per arm, they hold).
+   */
+  partial?: boolean;
   backend?: BackendRequest;
   threads?: number;
   /** Folder with local dataset archives (default env KIT_DATA_DIR). */
@@ -129,6 +135,8 @@ export interface AblationOutcome {
   byOthers: string[];
   /** Dry run: state of each run id. */
   states: Record<string, RunState>;
+  /** With `partial`: finished runs against planned runs, and the seeds each arm has. */
+  partial?: { finished: number; planned: number; seedsPerArm: Record<string, number> };
   tables?: TablePaths;
   figures: string[];
   seconds: number;
@@ -487,14 +495,35 @@ export async function runAblation(
     return outcome;
   }
 
-  await trainRuns(spec, runs, opts, outcome, rowsById, identity);
+  if (opts.partial) {
+    for (const run of runs) {
+      const r = await finishedResult(run);
+      if (r) rowsById.set(run.id, rowFromResult(identity(run), r, spec.metrics));
+    }
+    if (rowsById.size === 0) {
+      throw new Error(
+        `${spec.name} (${profile}): no finished run in ${outDir}/runs, so there is nothing to ` +
+          `tabulate; train some first (deno task ablate ${spec.name} --profile ${profile})`,
+      );
+    }
+  } else {
+    await trainRuns(spec, runs, opts, outcome, rowsById, identity);
+  }
 
-  outcome.rows = runs.map((r) => rowsById.get(r.id)!);
+  outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
+  if (opts.partial) {
+    const seedsPerArm: Record<string, number> = {};
+    for (const arm of spec.arms) {
+      seedsPerArm[arm.name] = outcome.rows.filter((r) => r.arm === arm.name).length;
+    }
+    outcome.partial = { finished: outcome.rows.length, planned: runs.length, seedsPerArm };
+  }
   const level = opts.level ?? 0.95;
   outcome.summary = summarize(outcome.rows, summaryMetrics(spec.metrics, outcome.rows), level);
   const baseline = spec.baseline ?? spec.arms[0].name;
+  const ran = new Set(outcome.rows.map((r) => r.arm));
   for (const arm of spec.arms) {
-    if (arm.name === baseline) continue;
+    if (arm.name === baseline || !ran.has(arm.name) || !ran.has(baseline)) continue;
     for (const metric of spec.metrics) {
       outcome.comparisons.push(compareArms(outcome.rows, arm.name, baseline, metric, { level }));
     }
@@ -508,6 +537,7 @@ export async function runAblation(
     baseline,
     metrics: spec.metrics,
     runs: runs.map((r) => ({ id: r.id, arm: r.arm, seed: r.seed, configHash: r.configHash })),
+    partial: outcome.partial ?? null,
   });
   outcome.tables = await writeAblationTables(outDir, {
     runs: runsFrame(outcome.rows, spec.metrics, outDir),

@@ -151,3 +151,27 @@ Deno.test("runner: a run held by a live runner is waited for, not trained twice"
   assert.equal(await metricLines(run.runDir), 1);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("runner --partial: tables from the finished runs only, marked with the seed counts", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      runAblation(tauSpec(), { ...options(out, []), partial: true }),
+      /no finished run .* nothing to tabulate; train some first/,
+    );
+    // seed 0 of both arms, then a partial table of the 2-seed plan
+    await runAblation(tauSpec(), { ...options(out, []), seeds: 1 });
+    const part = await runAblation(tauSpec(), { ...options(out, []), partial: true });
+    assert.equal(part.trained.length, 0);
+    assert.deepEqual(part.rows.map((r) => [r.arm, r.seed]), [["a", 0], ["b", 0]]);
+    assert.deepEqual(part.partial, { finished: 2, planned: 4, seedsPerArm: { a: 1, b: 1 } });
+    assert.equal(readTable(join(out, "runs.csv")).height, 2);
+    const plan = JSON.parse(await Deno.readTextFile(join(out, "plan.json")));
+    assert.deepEqual(plan.partial, part.partial);
+    assert.equal(plan.runs.length, 4);
+    // one seed per arm: comparisons exist but have no interval
+    assert.ok(part.comparisons.every((c) => c.evidence === "too-few-seeds"));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
