@@ -107,15 +107,20 @@ Deno.test("checkpoint: latest/previous/best tags and garbage collection of old b
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("checkpoint: truncated or corrupted blob is rejected, naming the file and the way out", async () => {
+/** Two checkpoints (steps 1, 2) of seeded tensors in a fresh folder; the latest's blob and bytes. */
+async function twoCheckpoints(seed: number) {
   const dir = await tempDir();
-  const rng = new Rng(5);
+  const rng = new Rng(seed);
   const tensors = randomTensors(rng);
   await saveCheckpoint(dir, { tensors, meta: { step: 1 } });
   await saveCheckpoint(dir, { tensors, meta: { step: 2 } });
   const index = JSON.parse(await Deno.readTextFile(`${dir}/latest.json`));
   const blobPath = `${dir}/${index.blob}`;
-  const bytes = await Deno.readFile(blobPath);
+  return { dir, rng, tensors, blobPath, bytes: await Deno.readFile(blobPath) };
+}
+
+Deno.test("checkpoint: truncated or corrupted blob is rejected, naming the file and the way out", async () => {
+  const { dir, rng, tensors, blobPath, bytes } = await twoCheckpoints(5);
 
   await Deno.writeFile(blobPath, bytes.subarray(0, bytes.length - 3));
   const truncated = await loadCheckpoint(dir).then(() => null, (e: Error) => e);
@@ -225,14 +230,7 @@ for (let step = 1; ; step++) {
 });
 
 Deno.test("checkpoint: a damaged latest falls back to previous, says so, and names no library call", async () => {
-  const dir = await tempDir();
-  const rng = new Rng(6);
-  const tensors = randomTensors(rng);
-  await saveCheckpoint(dir, { tensors, meta: { step: 1 } });
-  await saveCheckpoint(dir, { tensors, meta: { step: 2 } });
-  const index = JSON.parse(await Deno.readTextFile(`${dir}/latest.json`));
-  const blobPath = `${dir}/${index.blob}`;
-  const bytes = await Deno.readFile(blobPath);
+  const { dir, tensors, blobPath, bytes } = await twoCheckpoints(6);
   await Deno.writeFile(blobPath, bytes.subarray(0, bytes.length - 5));
 
   const direct = await loadCheckpoint(dir).then(() => null, (e: Error) => e);
