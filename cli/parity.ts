@@ -223,7 +223,7 @@ export interface ParitySide {
 }
 
 /** What `deno task parity` writes to `parity.json` (and prints with --json). */
-export interface ParityReport {
+export interface ParityReport extends ParityRunInfo {
   kit: ParitySide & { backend: string; result: string };
   twin: ParitySide & { torch: string; device: string; threads: number; result: string };
   /** kit - twin in accuracy points; `twinOverKitTime` = twin train s / kit train s. */
@@ -233,6 +233,10 @@ export interface ParityReport {
     randomInitLinearTop1: number | null;
     twinOverKitTime: number;
   };
+}
+
+/** What both sides of a parity run share: data, schedule, threads, config and arguments. */
+export interface ParityRunInfo {
   dataset: string;
   synthetic: boolean;
   trainImages: number;
@@ -269,32 +273,22 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
 export function parityReport(
   kit: Record<string, unknown>,
   twin: Record<string, unknown>,
-  info: {
-    dataset: string;
-    synthetic: boolean;
-    trainImages: number;
-    testImages: number;
-    epochs: number;
-    threads: number;
-    config: string;
-    trainArgs: string[];
-    kitResult: string;
-    twinResult: string;
-  },
+  info: ParityRunInfo & { kitResult: string; twinResult: string },
 ): ParityReport {
+  const { kitResult, twinResult, ...run } = info;
   const k = side(kit);
   const t = side(twin);
   const ri = k.randomInitLinearTop1 !== null && t.randomInitLinearTop1 !== null
     ? round2(k.randomInitLinearTop1 - t.randomInitLinearTop1)
     : null;
   return {
-    kit: { ...k, backend: String(kit.backend ?? "?"), result: info.kitResult },
+    kit: { ...k, backend: String(kit.backend ?? "?"), result: kitResult },
     twin: {
       ...t,
       torch: String(twin.torch ?? "?"),
       device: String(twin.device ?? "?"),
       threads: Number(twin.threads ?? info.threads),
-      result: info.twinResult,
+      result: twinResult,
     },
     gaps: {
       linearTop1: round2(k.linearTop1 - t.linearTop1),
@@ -302,14 +296,7 @@ export function parityReport(
       randomInitLinearTop1: ri,
       twinOverKitTime: round2(t.trainSeconds / k.trainSeconds),
     },
-    dataset: info.dataset,
-    synthetic: info.synthetic,
-    trainImages: info.trainImages,
-    testImages: info.testImages,
-    epochs: info.epochs,
-    threads: info.threads,
-    config: info.config,
-    trainArgs: info.trainArgs,
+    ...run,
   };
 }
 
