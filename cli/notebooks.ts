@@ -3,7 +3,7 @@
  * Jupyter kernel and fails (exit 1, naming notebook and cell) on any cell error.
  *
  * ```
- * deno task notebooks                         # all notebooks/*.ipynb, profile quick (tiny under CI)
+ * deno task notebooks                         # all notebooks/*.ipynb, profile 10k-15ep (tiny under CI)
  * deno task notebooks --profile tiny 00_quickstart
  * deno task notebooks --html                  # also HTML pages in results/notebooks/
  * ```
@@ -57,7 +57,7 @@ export function describeResult(r: ExecuteResult): string {
     `${r.ename}: ${r.evalue}; outputs so far in ${r.out}`;
 }
 
-const USAGE = "usage: deno task notebooks [--profile tiny|quick|paper] [--out DIR] " +
+const USAGE = `usage: deno task notebooks [--profile ${PROFILES.join("|")}] [--out DIR] ` +
   "[--html] [--html-dir DIR] [--timeout SECONDS_PER_CELL] [names...]";
 
 async function main(): Promise<number> {
