@@ -58,18 +58,18 @@ export function formatBudget(b: Budget, profile: string): string {
       `| ${a.name} | ${a.arms} | ${a.runsDone} | ${a.seedsDone} | ${fmt(a.sdDiffUsed)}` +
         `${a.sdSource === "pooled" ? " (pooled)" : ""} | ${
           mdes.length ? fmt(Math.max(...mdes)) : "-"
-        } | ${a.seedsNeeded} | ${minuteText} | ${a.runsLeft} | ${fmt(a.hoursLeft, 1)} |`,
+        } | ${a.seedsNeeded} | ${minuteText} | ${a.runsLeft} | ${fmt(a.hoursLeft, 1)}${
+          a.runsLeftUnknown ? ` (+${a.runsLeftUnknown} runs of unknown cost)` : ""
+        } |`,
     );
   }
   lines.push("", `Total hours left: ${fmt(b.hoursLeft, 1)} (runs left x measured minutes per run)`);
-  const unknown = b.ablations.filter((a) =>
-    Object.values(a.minutesPerRun).some((m) => !Number.isFinite(m))
-  );
+  const unknown = b.ablations.filter((a) => a.runsLeftUnknown > 0);
   if (unknown.length) {
     lines.push(
-      `Minutes unknown (no run of that method yet, not counted): ${
-        unknown.map((a) => a.name).join(", ")
-      }`,
+      `Not in the total: ${b.runsLeftUnknown} runs of methods with no run yet (${
+        unknown.map((a) => `${a.name} ${a.runsLeftUnknown}`).join(", ")
+      })`,
     );
   }
   return lines.join("\n");
@@ -104,6 +104,7 @@ export async function main(args: string[]): Promise<number> {
     metric: values.metric,
     target,
     minSeeds: positiveIntegerFlag("min-seeds", values["min-seeds"]),
+    profile,
   });
   console.log(values.json ? JSON.stringify(budget, null, 2) : formatBudget(budget, profile));
   return 0;

@@ -11,7 +11,8 @@
  *   the target (`seedsForDifference`); where an ablation has fewer than 2
  *   paired seeds yet, the pooled `sd_diff` of the ablations measured so far;
  * - cost: measured minutes per run of each arm (its runs' `seconds`), else the
- *   mean of measured runs of the same method, times the runs still missing.
+ *   mean of measured runs of the same method (any of the ablations given),
+ *   times the runs still missing; runs of a method never run are counted apart.
  *
  * ```ts
  * const b = ablationBudget([{ spec, rows }], { metric: "linearTop1", target: 1.5 });
@@ -21,7 +22,8 @@
  * @module
  */
 import type { AblationRow } from "./row.ts";
-import type { AblationSpec } from "./spec.ts";
+import { type AblationSpec, EVIDENCE_PROFILE, type ProfileName } from "./spec.ts";
+import { armConfig } from "./runner.ts";
 import { mean, sampleStd } from "../stats/t_interval.ts";
 import { minimalDetectableDifference, seedsForDifference } from "../stats/power.ts";
 
@@ -39,6 +41,8 @@ export interface BudgetOptions {
   target: number;
   /** Seeds never planned below this (default 3). */
   minSeeds?: number;
+  /** Profile whose configs name each arm's method (default {@link EVIDENCE_PROFILE}). */
+  profile?: ProfileName;
 }
 
 /** One arm against the baseline. */
@@ -68,9 +72,11 @@ export interface AblationBudget {
   seedsNeeded: number;
   /** Minutes per run of each arm (measured, or the same method's mean; NaN when unknown). */
   minutesPerRun: Record<string, number>;
-  /** Runs still to do for `seedsNeeded` seeds of every arm, and their hours (NaN if unknown). */
+  /** Runs still to do for `seedsNeeded` seeds of every arm, and the hours of those with known minutes. */
   runsLeft: number;
   hoursLeft: number;
+  /** Runs left whose minutes are unknown (no run of their method yet; not in `hoursLeft`). */
+  runsLeftUnknown: number;
 }
 
 /** The whole budget: per ablation, the pooled spread, the total hours left. */
@@ -79,7 +85,10 @@ export interface Budget {
   target: number;
   pooledSdDiff: number;
   ablations: AblationBudget[];
+  /** Hours of the runs left with known minutes. */
   hoursLeft: number;
+  /** Runs left whose minutes are unknown. */
+  runsLeftUnknown: number;
 }
 
 function valuesBySeed(rows: readonly AblationRow[], arm: string, metric: string) {
@@ -143,11 +152,10 @@ export function ablationBudget(inputs: readonly BudgetInput[], opts: BudgetOptio
       ? Math.max(minSeeds, seedsForDifference(opts.target, sdDiffUsed, { maxSeeds: 50 }))
       : minSeeds;
     const minutesPerRun: Record<string, number> = {};
-    let runsLeft = 0, hoursLeft = 0;
+    let runsLeft = 0, hoursLeft = 0, runsLeftUnknown = 0;
     for (const arm of spec.arms) {
       const own = rows.filter((r) => r.arm === arm.name && Number.isFinite(r.seconds));
-      const method = own[0]?.method ?? rows.find((r) => r.arm === arm.name)?.method ??
-        armMethod(spec, arm.name);
+      const method = armConfig(spec, arm.name, 0, opts.profile ?? EVIDENCE_PROFILE).method;
       const minutes = own.length
         ? mean(own.map((r) => r.seconds / 60))
         : byMethod.has(method)
@@ -157,7 +165,8 @@ export function ablationBudget(inputs: readonly BudgetInput[], opts: BudgetOptio
       const done = new Set(rows.filter((r) => r.arm === arm.name).map((r) => r.seed)).size;
       const left = Number.isFinite(seedsNeeded) ? Math.max(0, seedsNeeded - done) : NaN;
       runsLeft += left;
-      hoursLeft += (left * minutes) / 60;
+      if (Number.isFinite(minutes)) hoursLeft += (left * minutes) / 60;
+      else runsLeftUnknown += left;
     }
     return {
       name: spec.name,
@@ -171,6 +180,7 @@ export function ablationBudget(inputs: readonly BudgetInput[], opts: BudgetOptio
       minutesPerRun,
       runsLeft,
       hoursLeft,
+      runsLeftUnknown,
     } satisfies AblationBudget;
   });
   return {
@@ -179,13 +189,6 @@ export function ablationBudget(inputs: readonly BudgetInput[], opts: BudgetOptio
     pooledSdDiff,
     ablations,
     hoursLeft: ablations.reduce((acc, a) => acc + a.hoursLeft, 0),
+    runsLeftUnknown: ablations.reduce((acc, a) => acc + a.runsLeftUnknown, 0),
   };
-}
-
-/** The method an arm's patch sets, when it is a plain object patch (else "unknown"). */
-function armMethod(spec: AblationSpec, arm: string): string {
-  const patch = spec.arms.find((a) => a.name === arm)?.patch;
-  return patch && typeof patch === "object" && typeof patch.method === "string"
-    ? patch.method
-    : "unknown";
 }

@@ -74,6 +74,24 @@ Deno.test("ablationBudget: spread of paired differences, seeds for the target, h
   assert.equal(u.runsDone, 0);
   assert.ok(Math.abs(u.minutesPerRun.a - 40 / 3) < 1e-9, "same method's mean minutes");
   assert.ok(Math.abs(b.hoursLeft - m.hoursLeft - u.hoursLeft) < 1e-9);
+  assert.equal(b.runsLeftUnknown, 0);
+  // An arm whose method never ran: its runs are counted apart, not as 0 hours.
+  const moco = defineAblation({
+    name: "v",
+    title: "v",
+    question: "q",
+    arms: [{ name: "m", label: "m", patch: { method: "moco-v2" } }],
+    seeds: 3,
+    metrics: ["linearTop1"],
+  });
+  const withMoco = ablationBudget([{ spec: measured, rows }, { spec: moco, rows: [] }], {
+    metric: "linearTop1",
+    target: 1.5,
+  });
+  assert.equal(withMoco.ablations[1].seedsNeeded, 5); // pooled sd 0.79: MDE(5) = 1.31
+  assert.equal(withMoco.ablations[1].runsLeftUnknown, 5);
+  assert.equal(withMoco.ablations[1].hoursLeft, 0);
+  assert.equal(withMoco.runsLeftUnknown, 5);
 });
 
 Deno.test("ablationBudget: a target of 0 is refused", () => {
