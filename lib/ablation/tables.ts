@@ -183,6 +183,14 @@ export async function writeAblationTables(
     paths.comparisonsParquet = join(dir, "comparisons.parquet");
     await writeFrameAtomic(tables.comparisons, paths.comparisonsCsv);
     await writeFrameAtomic(tables.comparisons, paths.comparisonsParquet);
+  } else {
+    // No comparison yet (e.g. a partial table with only the baseline): an older comparisons
+    // table would describe other runs.
+    for (const name of ["comparisons.csv", "comparisons.parquet"]) {
+      await Deno.remove(join(dir, name)).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+    }
   }
   // New tables replace the ones a superseded marker was about.
   await Deno.remove(join(dir, SUPERSEDED_FILE)).catch((e) => {

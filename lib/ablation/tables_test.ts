@@ -113,6 +113,15 @@ Deno.test("comparisons table keeps its columns and adds the evidence of each com
     }
     assert.equal(back[2].mde, null, "no spread: the MDE is undefined (empty)");
   }
+  // Rewritten without comparisons (a partial table with only the baseline): the old ones go.
+  const again = await writeAblationTables(dir, {
+    runs: runsFrame(rows, ["linearTop1"]),
+    summary: summaryFrame(summarize(rows, ["linearTop1"])),
+  });
+  assert.equal(again.comparisonsCsv, undefined);
+  for (const name of ["comparisons.csv", "comparisons.parquet"]) {
+    await assert.rejects(Deno.stat(join(dir, name)), Deno.errors.NotFound);
+  }
   await Deno.remove(dir, { recursive: true });
 });
 
