@@ -24,6 +24,7 @@
 import type { AblationRow } from "./row.ts";
 import { type AblationSpec, EVIDENCE_PROFILE, type ProfileName } from "./spec.ts";
 import { armConfig } from "./runner.ts";
+import { valuesBySeed } from "./compare.ts";
 import { mean, sampleStd } from "../stats/t_interval.ts";
 import { minimalDetectableDifference, seedsForDifference } from "../stats/power.ts";
 
@@ -89,15 +90,6 @@ export interface Budget {
   hoursLeft: number;
   /** Runs left whose minutes are unknown. */
   runsLeftUnknown: number;
-}
-
-function valuesBySeed(rows: readonly AblationRow[], arm: string, metric: string) {
-  const out = new Map<number, number>();
-  for (const r of rows) {
-    const v = r.metrics[metric];
-    if (r.arm === arm && typeof v === "number" && Number.isFinite(v)) out.set(r.seed, v);
-  }
-  return out;
 }
 
 function compare(rows: readonly AblationRow[], arm: string, base: string, metric: string) {

@@ -88,7 +88,12 @@ export interface CompareOptions {
   power?: number;
 }
 
-function valuesBySeed(rows: readonly AblationRow[], arm: string, metric: string) {
+/** The finite values of `metric` of arm `arm`, by seed. */
+export function valuesBySeed(
+  rows: readonly AblationRow[],
+  arm: string,
+  metric: string,
+): Map<number, number> {
   const bySeed = new Map<number, number>();
   for (const r of rows) {
     if (r.arm !== arm) continue;

@@ -476,10 +476,16 @@ export async function runAblation(
   const outcome = emptyOutcome(spec, profile, outDir, runs);
   const identity = identityOf(spec, profile);
   const rowsById = new Map<string, AblationRow>();
+  /** Adds the row of `run` when it is finished; says whether it was. */
+  const readFinished = async (run: PlannedRun): Promise<boolean> => {
+    const r = await finishedResult(run);
+    if (r) rowsById.set(run.id, rowFromResult(identity(run), r, spec.metrics));
+    return r !== undefined;
+  };
 
   if (opts.dryRun) {
     for (const run of runs) {
-      const state = await runState(run);
+      const state = (await readFinished(run)) ? "finished" : await runState(run);
       outcome.states[run.id] = state;
       const what = state === "finished"
         ? "finished (cached)"
@@ -487,8 +493,6 @@ export async function runAblation(
         ? "would resume from its checkpoint"
         : "would run";
       log(`${where(run)}: ${what}: ${run.runDir}`);
-      const r = await finishedResult(run);
-      if (r) rowsById.set(run.id, rowFromResult(identity(run), r, spec.metrics));
     }
     outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
     outcome.seconds = (performance.now() - started) / 1000;
@@ -496,10 +500,7 @@ export async function runAblation(
   }
 
   if (opts.partial) {
-    for (const run of runs) {
-      const r = await finishedResult(run);
-      if (r) rowsById.set(run.id, rowFromResult(identity(run), r, spec.metrics));
-    }
+    for (const run of runs) await readFinished(run);
     if (rowsById.size === 0) {
       throw new Error(
         `${spec.name} (${profile}): no finished run in ${outDir}/runs, so there is nothing to ` +

@@ -50,9 +50,14 @@ export const PROFILE_NAMES: readonly ProfileName[] = ["tiny", "quick", "10k-15ep
  */
 export const EVIDENCE_PROFILE: ProfileName = "10k-15ep";
 
+/** Name of the results folder of ablation `name` on `profile`: `<name>` or `<name>-<profile>`. */
+export function resultsFolderName(name: string, profile: ProfileName): string {
+  return profile === EVIDENCE_PROFILE ? name : `${name}-${profile}`;
+}
+
 /** Default results folder of ablation `name` on `profile` (see {@link EVIDENCE_PROFILE}). */
 export function defaultResultsDir(name: string, profile: ProfileName): string {
-  return profile === EVIDENCE_PROFILE ? `results/${name}` : `results/${name}-${profile}`;
+  return `results/${resultsFolderName(name, profile)}`;
 }
 
 /**

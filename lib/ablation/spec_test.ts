@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
 import { Rng } from "../rng.ts";
-import { applyPatch, defaultResultsDir, defineAblation, EVIDENCE_PROFILE } from "./spec.ts";
+import {
+  applyPatch,
+  defaultResultsDir,
+  defineAblation,
+  EVIDENCE_PROFILE,
+  resultsFolderName,
+} from "./spec.ts";
 import { getAblation, listAblations, registerAblation } from "./ablations.ts";
 import { armConfig, resolveOutDir } from "./runner.ts";
 
@@ -108,6 +114,8 @@ Deno.test("results folders: the evidence profile owns results/<name>, others get
   assert.equal(defaultResultsDir("smag-mask", "10k-15ep"), "results/smag-mask");
   assert.equal(defaultResultsDir("smag-mask", "quick"), "results/smag-mask-quick");
   assert.equal(defaultResultsDir("smag-mask", "paper"), "results/smag-mask-paper");
+  assert.equal(resultsFolderName("smag-mask", "10k-15ep"), "smag-mask");
+  assert.equal(resultsFolderName("smag-mask", "tiny"), "smag-mask-tiny");
   assert.equal(resolveOutDir(tauSpecForDirs), "results/t");
   assert.equal(resolveOutDir(tauSpecForDirs, { profile: "tiny" }), "results/t-tiny");
   assert.equal(resolveOutDir(tauSpecForDirs, { profile: "tiny", outDir: "x" }), "x");

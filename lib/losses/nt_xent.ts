@@ -76,7 +76,8 @@ export function ntXent(z1: tf.Tensor2D, z2: tf.Tensor2D, tau: number): tf.Scalar
   const n = z1.shape[0];
   return tf.tidy(() => {
     const logits = maskedLogits(z1, z2, tau);
-    const pos = diagonalMatrix(2 * n, 2 * n, 1, (i) => (i < n ? i + n : i - n));
+    const index = positiveIndex(n);
+    const pos = diagonalMatrix(2 * n, 2 * n, 1, (i) => index[i]);
     const positive = tf.sum(tf.mul(logits, pos), 1);
     return tf.mean(tf.sub(logSumExpRows(logits), positive)) as tf.Scalar;
   });

@@ -18,21 +18,20 @@ import { readTable, supersededReason } from "../ablation/tables.ts";
 import type { SummaryRow } from "../ablation/summary.ts";
 import { profileResultsDir } from "./paths.ts";
 import type { Profile } from "./profile.ts";
-import { EVIDENCE_PROFILE } from "../ablation/spec.ts";
+import { EVIDENCE_PROFILE, resultsFolderName } from "../ablation/spec.ts";
 
 /** Output folder of `ablation` for a notebook `profile` (see module docs). */
 export function ablationOutDir(ablation: string, profile: Profile): string {
-  return profile === EVIDENCE_PROFILE
-    ? profileResultsDir(profile, ablation)
-    : profileResultsDir(profile, `${ablation}-${profile}`);
+  return profileResultsDir(profile, resultsFolderName(ablation, profile));
 }
 
 /** The command that writes `ablationOutDir(ablation, profile)` from a shell. */
 export function ablationCommand(ablation: string, profile: Profile): string {
   const seeds = profile === "tiny" ? " --seeds 2" : "";
+  const folder = resultsFolderName(ablation, profile);
   const out = profile === EVIDENCE_PROFILE
     ? ""
-    : ` --out ${profile === "tiny" ? "runs/notebook-results" : "results"}/${ablation}-${profile}`;
+    : ` --out ${profile === "tiny" ? "runs/notebook-results" : "results"}/${folder}`;
   return `deno task ablate ${ablation} --profile ${profile}${seeds}${out}`;
 }
 

@@ -31,7 +31,7 @@ export function concatKernels(_rt: DnnlRuntime): NativeKernelSpec[] {
       if (n < MIN_NATIVE_ELEMENTS || xs.some((x) => x.shape.length !== rank)) return null;
       const outer = sizeOf(outShape.slice(0, axis));
       const out = backend.allocF32(n);
-      const rowLength = n / Math.max(outer, 1);
+      const rowLength = n / outer; // outer >= 1: an empty output was declined above
       let offset = 0;
       for (const x of xs) {
         const src = backend.values(x);
