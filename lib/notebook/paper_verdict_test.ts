@@ -35,6 +35,7 @@ function rows(rng: Rng, shift: number, seeds: number, noise: number): AblationRo
 
 Deno.test("difference claims: the verdict follows the sign of ours vs the paper and the CI", () => {
   const rng = new Rng(3);
+  let tightChecked = 0;
   for (let t = 0; t < 20; t++) {
     const paperDiff = rng.uniform(0.5, 5) * (rng.bernoulli(0.5) ? 1 : -1);
     const shift = rng.uniform(3, 8) * (rng.bernoulli(0.5) ? 1 : -1);
@@ -56,6 +57,7 @@ Deno.test("difference claims: the verdict follows the sign of ours vs the paper 
     // Small spread around a zero effect: a paper difference of 5 points is above the MDE.
     const tight = compareArms(rows(rng, 0, 5, 0.3), "a", "b", "linearTop1");
     if (!tight.excludesZero) {
+      tightChecked++;
       assert.ok(tight.mde < 5);
       assert.match(
         judgeClaim("difference", 5, tight).text,
@@ -63,6 +65,10 @@ Deno.test("difference claims: the verdict follows the sign of ours vs the paper 
       );
     }
   }
+  assert.ok(
+    tightChecked > 10,
+    `only ${tightChecked} of 20 zero-effect draws had an interval with 0`,
+  );
 });
 
 Deno.test("not run, one seed, absolute, and the tiny/synthetic caveat", () => {
