@@ -47,7 +47,11 @@ Deno.test("ablate: two runners at once train each run exactly once and both writ
     assert.equal(lines.split("\n").length, 1, `${e.name} trained once (1 epoch line)`);
   }
   const summary = readTable(join(out, "summary.csv")).toRecords();
-  assert.equal(summary.length, 3 * 4, "3 arms x (2 metrics + 2 random-init baselines)");
+  assert.equal(
+    summary.length,
+    3 * 8,
+    "3 arms x (2 metrics + 2 random-init baselines + 4 feature spread metrics)",
+  );
   assert.ok(summary.every((r) => Number(r.seeds) === 2 && r.dataset === "synthetic"));
   assert.equal(readTable(join(out, "runs.parquet")).height, 6);
   for (const p of [p1, p2]) {
@@ -74,7 +78,7 @@ Deno.test("ablate: bad input exits 2 and names the fix", async () => {
   assert.equal(profile.code, 2);
   assert.match(
     profile.stderr,
-    /unknown --profile "huge"; choose one of tiny, quick, 10k-15ep, paper/,
+    /unknown --profile "huge"; choose one of tiny, quick, 10k-5ep, 10k-15ep, paper/,
   );
   const seeds = await output(ablate(["simclr-temperature", "--seeds", "0"]));
   assert.match(seeds.stderr, /--seeds expects a positive integer/);

@@ -37,7 +37,14 @@ export function metricAxis(metric: string): AxisSpec {
     visibleCellPct: "Feature cells visible to the neck",
     noVisibleCellPct: "Masked views without a visible cell",
   };
+  const unitless: Record<string, string> = {
+    featureStd: "Normalised feature std (1 spread, 0 collapsed)",
+    featureRank: "Effective rank of the features",
+    randomInitFeatureStd: "Normalised feature std at random init",
+    randomInitFeatureRank: "Effective rank at random init",
+  };
   if (metric in known) return { title: known[metric], unit: "%" };
+  if (metric in unitless) return { title: unitless[metric], unit: null };
   if (/seconds$/i.test(metric)) return { title: metric, unit: "s" };
   return { title: metric, unit: null };
 }

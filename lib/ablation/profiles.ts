@@ -5,6 +5,7 @@
  * | ------- | ------------------------------------- | ----------------------- | --------------------------- | ------------------------ |
  * | `tiny`  | synthetic, 64 train / 40 test         | ResNet [1] of width 4   | 1 epoch, batch 16           | tests (about 1 s a run)  |
  * | `quick` | cifar10-jpeg, 5,000 train / 1,000 test | ResNet-10 of width 16   | 3 epochs, batch 128         | a smoke test on a CPU (minutes a run; encoders barely trained) |
+ * | `10k-5ep` | cifar10-jpeg, 10,000 train / 10,000 test | ResNet-10 of width 16 | 5 epochs, batch 256, 1 warm-up | a pilot: does a method learn at all before its full ablation (about 4-7 min a run) |
  * | `10k-15ep` | cifar10-jpeg, 10,000 train / 10,000 test | ResNet-10 of width 16 | 15 epochs, batch 256, 1 warm-up | the ablations' evidence on a CPU (about 10-40 min a run) |
  * | `paper` | cifar10-jpeg, full                    | ResNet-18 of width 64   | 500 epochs (SVHN 300), batch 1024, 10 warm-up | a GPU (S-MAG section 4.1) |
  *
@@ -48,6 +49,18 @@ export const tinyStridedProfile: ProfileFn = (input, dataset) => {
   cfg.data = { ...cfg.data, trainSize: 32, testSize: 20 };
   return cfg;
 };
+
+/**
+ * `profile` with the kNN monitor on 1,000 images per split every `every` epochs (its
+ * `knnMonitorTop1` per monitored epoch in each run's `metrics.jsonl`).
+ */
+export function withKnnMonitor(profile: ProfileFn, every: number): ProfileFn {
+  return (cfg, dataset) => {
+    const out = profile(cfg, dataset);
+    out.eval = { ...out.eval, monitorEvery: every, monitorSize: 1000 };
+    return out;
+  };
+}
 
 /** Sizes of a CPU profile on a CIFAR-10 subset with ResNet-10 of width 16. */
 interface CpuSubsetSizes {
@@ -104,6 +117,20 @@ export const tenKFifteenEpochProfile: ProfileFn = cpuSubsetProfile({
   headOut: 256,
 });
 
+/**
+ * `10k-5ep`: {@link tenKFifteenEpochProfile} for 5 epochs, a pilot that shows in a third of
+ * the time whether a method's encoder learns at all at this scale (SimCLR reaches 43.8 %
+ * linear at 5 epochs here) before its ablation spends 15-epoch runs on it: the first
+ * diagnosis of KDC-MAE's collapse (`kdc-loss-weights`) ran on it.
+ */
+export const tenKFiveEpochProfile: ProfileFn = cpuSubsetProfile({
+  trainSize: 10000,
+  testSize: 10000,
+  batchSize: 256,
+  epochs: 5,
+  headOut: 256,
+});
+
 /** Options of {@link paperProfile}. */
 export interface PaperProfileOptions {
   /** Images per step (S-MAG 1024; SimCLR CIFAR-10 512). */
@@ -143,9 +170,13 @@ export function paperProfile(opts: PaperProfileOptions = {}): ProfileFn {
 }
 
 /** The defaults every ablation gets unless it overrides a profile. */
-export const STANDARD_PROFILES: Record<"tiny" | "quick" | "10k-15ep" | "paper", ProfileFn> = {
+export const STANDARD_PROFILES: Record<
+  "tiny" | "quick" | "10k-5ep" | "10k-15ep" | "paper",
+  ProfileFn
+> = {
   tiny: tinyProfile,
   quick: quickProfile,
+  "10k-5ep": tenKFiveEpochProfile,
   "10k-15ep": tenKFifteenEpochProfile,
   paper: paperProfile(),
 };

@@ -20,13 +20,29 @@ export const RANDOM_INIT_METRICS: readonly string[] = ["randomInitLinearTop1", "
 export const MASK_VISIBILITY_METRICS: readonly string[] = ["visibleCellPct", "noVisibleCellPct"];
 
 /**
- * Metrics summarised per arm: the ablation's own, then the random-init baseline metrics when
- * every row has them and the mask visibility metrics when any row has them.
+ * Collapse diagnostics of the frozen encoder's test features (lib/eval/feature_spread.ts), of
+ * the trained encoder and at random initialisation: normalised std (about 1 spread out, 0
+ * collapsed) and effective rank. Runs finished before they existed lack them, so the summary
+ * shows them only when every row has them.
+ */
+export const FEATURE_SPREAD_METRICS: readonly string[] = [
+  "featureStd",
+  "featureRank",
+  "randomInitFeatureStd",
+  "randomInitFeatureRank",
+];
+
+/**
+ * Metrics summarised per arm: the ablation's own, then the random-init baseline metrics and the
+ * feature spread metrics when every row has them, and the mask visibility metrics when any row
+ * has them.
  */
 export function summaryMetrics(metrics: readonly string[], rows: readonly AblationRow[]): string[] {
   const has = (r: AblationRow, m: string) => typeof r.metrics[m] === "number";
   const extra = [
-    ...RANDOM_INIT_METRICS.filter((m) => rows.length > 0 && rows.every((r) => has(r, m))),
+    ...[...RANDOM_INIT_METRICS, ...FEATURE_SPREAD_METRICS].filter((m) =>
+      rows.length > 0 && rows.every((r) => has(r, m))
+    ),
     // Arms without a mask have none; their summary rows say "no values".
     ...MASK_VISIBILITY_METRICS.filter((m) => rows.some((r) => has(r, m))),
   ].filter((m) => !metrics.includes(m));
@@ -43,6 +59,7 @@ export const STANDARD_METRICS: readonly string[] = [
   "finetuneTop5",
   "finalLoss",
   ...RANDOM_INIT_METRICS,
+  ...FEATURE_SPREAD_METRICS,
   ...MASK_VISIBILITY_METRICS,
 ];
 

@@ -57,13 +57,23 @@ Deno.test("runner: trains arms x seeds once, caches reruns, reruns only a change
     assert.equal(await metricLines(r.runDir), 1);
   }
   assert.ok(lines.some((l) => l.startsWith("arm 2/2 (b) seed 1/2: training")));
-  // 2 arms x (2 declared metrics + the 2 random-init baseline metrics every run reports).
-  assert.equal(first.summary.length, 2 * 4);
+  // 2 arms x (2 declared metrics + the 2 random-init baseline metrics + the 4 feature spread
+  // metrics every run reports).
+  assert.equal(first.summary.length, 2 * 8);
   assert.deepEqual(
     [...new Set(first.summary.map((r) => r.metric))],
-    ["linearTop1", "knnTop1", "randomInitLinearTop1", "randomInitKnnTop1"],
+    [
+      "linearTop1",
+      "knnTop1",
+      "randomInitLinearTop1",
+      "randomInitKnnTop1",
+      "featureStd",
+      "featureRank",
+      "randomInitFeatureStd",
+      "randomInitFeatureRank",
+    ],
   );
-  assert.equal(readTable(join(out, "summary.csv")).height, 8);
+  assert.equal(readTable(join(out, "summary.csv")).height, 16);
   assert.equal(readTable(join(out, "runs.parquet")).height, 4);
   assert.equal(first.comparisons.length, 2); // b vs baseline a, on two metrics
 

@@ -7,7 +7,7 @@
  *
  * ```
  * cfg = defaultExperiment()
- *   -> profile(cfg, dataset)      (tiny | quick | 10k-15ep | paper; dataset = --dataset or undefined)
+ *   -> profile(cfg, dataset)      (tiny | quick | 10k-5ep | 10k-15ep | paper; dataset = --dataset or undefined)
  *   -> data.dataset = --dataset   (when given)
  *   -> arm.patch                  (deep-partial object merged in, or a function)
  *   -> seed = 0 .. seeds-1
@@ -38,10 +38,16 @@ export interface AblationArm {
 }
 
 /** Names of the compute profiles. */
-export type ProfileName = "tiny" | "quick" | "10k-15ep" | "paper";
+export type ProfileName = "tiny" | "quick" | "10k-5ep" | "10k-15ep" | "paper";
 
 /** All profile names, smallest first. */
-export const PROFILE_NAMES: readonly ProfileName[] = ["tiny", "quick", "10k-15ep", "paper"];
+export const PROFILE_NAMES: readonly ProfileName[] = [
+  "tiny",
+  "quick",
+  "10k-5ep",
+  "10k-15ep",
+  "paper",
+];
 
 /**
  * The profile whose tables are the kit's evidence on a CPU: the default of

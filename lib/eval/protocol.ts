@@ -4,7 +4,8 @@
  * weighted kNN classifier (k=200, T=0.1, as the MoCo CIFAR monitor) and a
  * linear probe (L2-regularised multinomial logistic regression on standardised
  * features, solved to convergence by L-BFGS; S-MAG F13-F15), each reporting
- * top-1 and top-5 on the test split.
+ * top-1 and top-5 on the test split, and two collapse diagnostics of the test features
+ * (feature_spread.ts: normalised std and effective rank).
  *
  * @module
  */
@@ -14,6 +15,7 @@ import type { ChannelStats } from "../augment/normalize.ts";
 import { extractFeatures } from "./features.ts";
 import { knnClassify } from "./knn.ts";
 import { trainLinearProbe } from "./linear_probe.ts";
+import { featureSpread } from "./feature_spread.ts";
 
 /** Inputs of {@link evaluateRepresentation}. */
 export interface RepresentationEvalOptions {
@@ -46,6 +48,10 @@ export interface RepresentationEval {
   /** L-BFGS iterations of the probe and whether it converged before its cap. */
   linearIterations: number;
   linearConverged: boolean;
+  /** Normalised std of the test features (about 1 spread out, 0 collapsed). */
+  featureStd: number;
+  /** Effective rank (RankMe) of the test features, in [1, featureDim]. */
+  featureRank: number;
 }
 
 /** Extracts features once and runs kNN and the linear probe on them. */
@@ -69,6 +75,7 @@ export async function evaluateRepresentation(
     maxIter: opts.linearMaxIter,
     numClasses: opts.numClasses,
   });
+  const spread = featureSpread(test);
   return {
     knnTop1: knn.top1,
     knnTop5: knn.top5,
@@ -78,5 +85,7 @@ export async function evaluateRepresentation(
     featureDim: train.dim,
     linearIterations: probe.iterations,
     linearConverged: probe.converged,
+    featureStd: spread.std,
+    featureRank: spread.rank,
   };
 }

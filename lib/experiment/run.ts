@@ -70,11 +70,21 @@ export interface ExperimentResult {
   knnTop1: number;
   knnTop5: number;
   /**
+   * Collapse diagnostics of the test features (lib/eval/feature_spread.ts): normalised std
+   * (about 1 spread out, 0 collapsed) and effective rank (RankMe, in [1, feature dim]). Absent
+   * in results written before 2026-12-03 evening.
+   */
+  featureStd?: number;
+  featureRank?: number;
+  /**
    * The same kNN and linear probe on the encoder at initialisation (same seed, no training): the
    * floor that self-supervision has to beat. Absent when `eval.randomInitBaseline` is false.
    */
   randomInitLinearTop1?: number;
   randomInitKnnTop1?: number;
+  /** The collapse diagnostics of the encoder at initialisation. */
+  randomInitFeatureStd?: number;
+  randomInitFeatureRank?: number;
   /** L-BFGS iterations the linear probe took. */
   linearIterations?: number;
   finetuneTop1?: number;
@@ -494,6 +504,7 @@ function experimentResult(
   const { cfg, backend, dataset } = prepared;
   const { rep, randomInit, finetune: ft } = evaluation;
   const pct = (v: number) => Math.round(v * 10000) / 100;
+  const round3 = (v: number) => Math.round(v * 1000) / 1000;
   return {
     method: cfg.method,
     dataset: dataset.name,
@@ -509,10 +520,14 @@ function experimentResult(
     linearTop5: pct(rep.linearTop5),
     knnTop1: pct(rep.knnTop1),
     knnTop5: pct(rep.knnTop5),
+    featureStd: round3(rep.featureStd),
+    featureRank: round3(rep.featureRank),
     ...(randomInit
       ? {
         randomInitLinearTop1: pct(randomInit.linearTop1),
         randomInitKnnTop1: pct(randomInit.knnTop1),
+        randomInitFeatureStd: round3(randomInit.featureStd),
+        randomInitFeatureRank: round3(randomInit.featureRank),
       }
       : {}),
     linearIterations: rep.linearIterations,

@@ -96,7 +96,10 @@ Deno.test("chooseProfile checks the switch and sets KIT_PROFILE; tiny results st
     Deno.env.delete("KIT_RESULTS_DIR");
     assert.equal(chooseProfile(" tiny "), "tiny");
     assert.equal(Deno.env.get("KIT_PROFILE"), "tiny");
-    assert.throws(() => chooseProfile("fast"), /"fast" is not one of tiny, quick, 10k-15ep, paper/);
+    assert.throws(
+      () => chooseProfile("fast"),
+      /"fast" is not one of tiny, quick, 10k-5ep, 10k-15ep, paper/,
+    );
     assert.equal(profileResultsDir("tiny", "a"), join(repoRoot(), "runs", "notebook-results", "a"));
     assert.equal(profileResultsDir("quick", "a"), join(repoRoot(), "results", "a"));
     Deno.env.set("KIT_RESULTS_DIR", "/tmp/r");

@@ -1,7 +1,7 @@
 /**
  * Run-size profiles of the notebooks, the ablation profiles of
  * lib/ablation/profiles.ts: `tiny` (CI, seconds), `quick` (a smoke test on a
- * CPU, minutes), `10k-15ep` (the default: the committed evidence, read back
+ * CPU, minutes), `10k-5ep` (a pilot: does a method learn at all), `10k-15ep` (the default: the committed evidence, read back
  * from results/ or trained at 10-40 min a run), `paper` (full settings).
  *
  * Each notebook's first code cell holds the switch, visible and editable:
@@ -46,6 +46,7 @@ export function byProfile<T>(values: Record<Profile, T>, profile = notebookProfi
 export const PROFILE_USES: Readonly<Record<Profile, string>> = {
   tiny: "seconds; synthetic data, checks that everything runs, numbers meaningless",
   quick: "a smoke test on a CPU, minutes a run; CIFAR-10 subset, encoders barely trained",
+  "10k-5ep": "a pilot on a CPU: 10,000 CIFAR-10 images x 5 epochs, 4-7 min a run",
   "10k-15ep": "the evidence on a CPU: 10,000 CIFAR-10 images x 15 epochs, 10-40 min a run",
   paper: "the papers' budgets; a GPU",
 };

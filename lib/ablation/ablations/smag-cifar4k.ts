@@ -20,6 +20,7 @@ import {
   paperProfile,
   quickProfile,
   tenKFifteenEpochProfile,
+  tenKFiveEpochProfile,
   tinyStridedProfile,
 } from "../profiles.ts";
 
@@ -54,6 +55,7 @@ export default defineAblation({
   profiles: {
     tiny: withLabels(tinyStridedProfile, 20),
     quick: withLabels(quickProfile, CIFAR_LABELS),
+    "10k-5ep": withLabels(tenKFiveEpochProfile, CIFAR_LABELS),
     "10k-15ep": withLabels(tenKFifteenEpochProfile, CIFAR_LABELS),
     paper: withLabels(paperProfile(), CIFAR_LABELS),
   },

@@ -24,20 +24,13 @@ import {
   paperProfile,
   quickProfile,
   tenKFifteenEpochProfile,
+  tenKFiveEpochProfile,
   tinyStridedProfile,
+  withKnnMonitor,
 } from "../profiles.ts";
 
 /** The GAM preset (lib/config/presets.ts). */
 const GAM_NECK = neckPreset("gam");
-
-/** A profile with the kNN monitor switched on every `every` epochs. */
-function monitored(profile: Profile, every: number): Profile {
-  return (cfg, dataset) => {
-    const out = profile(cfg, dataset);
-    out.eval = { ...out.eval, monitorEvery: every, monitorSize: 1000 };
-    return out;
-  };
-}
 
 /**
  * `quick` with 5 epochs over 3,000 images instead of 3 over 5,000: the same
@@ -78,9 +71,10 @@ export default defineAblation({
   metrics: ["linearTop1", "knnTop1"],
   baseline: "no-mask",
   profiles: {
-    tiny: monitored(tinyStridedProfile, 1),
-    quick: monitored(quickFiveEpochs, 1),
-    "10k-15ep": monitored(tenKFifteenEpochProfile, 1),
-    paper: monitored(paperProfile(), 10),
+    tiny: withKnnMonitor(tinyStridedProfile, 1),
+    quick: withKnnMonitor(quickFiveEpochs, 1),
+    "10k-5ep": withKnnMonitor(tenKFiveEpochProfile, 1),
+    "10k-15ep": withKnnMonitor(tenKFifteenEpochProfile, 1),
+    paper: withKnnMonitor(paperProfile(), 10),
   },
 });
