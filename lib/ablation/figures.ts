@@ -34,6 +34,9 @@ export function metricAxis(metric: string): AxisSpec {
     knnTop5: "kNN top-5 accuracy",
     finetuneTop1: "Fine-tuning top-1 accuracy",
     finetuneTop5: "Fine-tuning top-5 accuracy",
+    randomInitLinearTop1: "Linear probe top-1 at random init",
+    randomInitKnnTop1: "kNN top-1 at random init",
+    randomInitFinetuneTop1: "Fine-tuning top-1 from random init",
     visibleCellPct: "Feature cells visible to the neck",
     noVisibleCellPct: "Masked views without a visible cell",
   };

@@ -62,6 +62,19 @@ export function withKnnMonitor(profile: ProfileFn, every: number): ProfileFn {
   };
 }
 
+/**
+ * `profile` with fine-tuning on `labels` class-balanced labels after pre-training
+ * (`eval.finetuneLabels`; `finetuneTop1`, and `randomInitFinetuneTop1` for the same fine-tuning
+ * from the untrained encoder).
+ */
+export function withFinetuneLabels(profile: ProfileFn, labels: number): ProfileFn {
+  return (cfg, dataset) => {
+    const out = profile(cfg, dataset);
+    out.eval = { ...out.eval, finetuneLabels: labels, finetuneFraction: undefined };
+    return out;
+  };
+}
+
 /** Sizes of a CPU profile on a CIFAR-10 subset with ResNet-10 of width 16. */
 interface CpuSubsetSizes {
   trainSize: number;

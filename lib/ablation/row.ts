@@ -7,10 +7,15 @@
 import type { ExperimentResult } from "../experiment/run.ts";
 
 /**
- * The random-init baseline of a run (kNN and linear probe on the untrained encoder), reported
- * beside every ablation's own metrics so a reader sees the gain from self-supervision.
+ * The random-init baseline of a run (kNN and linear probe on the untrained encoder, and the
+ * same fine-tuning from it when the run fine-tunes), reported beside every ablation's own
+ * metrics so a reader sees the gain from self-supervision.
  */
-export const RANDOM_INIT_METRICS: readonly string[] = ["randomInitLinearTop1", "randomInitKnnTop1"];
+export const RANDOM_INIT_METRICS: readonly string[] = [
+  "randomInitLinearTop1",
+  "randomInitKnnTop1",
+  "randomInitFinetuneTop1",
+];
 
 /**
  * How much of the mask a mask-aware neck saw (smag): the percentage of the masked views'

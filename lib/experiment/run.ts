@@ -91,6 +91,12 @@ export interface ExperimentResult {
   finetuneTop5?: number;
   finetuneLabels?: number;
   /**
+   * The same fine-tuning started from the encoder at initialisation (same seed, no
+   * pre-training: supervised from scratch on the same labels); present with `finetuneTop1`
+   * unless `eval.randomInitBaseline` is false.
+   */
+  randomInitFinetuneTop1?: number;
+  /**
    * Methods with mask-aware necks (smag): mean over the epochs of the percentage of the masked
    * views' feature cells the neck saw as visible (`visibleCells` in `metrics.jsonl`).
    */
@@ -416,11 +422,14 @@ interface Evaluation {
   rep: RepresentationEval;
   randomInit?: RepresentationEval;
   finetune?: Awaited<ReturnType<typeof finetune>>;
+  /** The same fine-tuning from the encoder at initialisation (supervised from scratch). */
+  randomInitFinetune?: Awaited<ReturnType<typeof finetune>>;
 }
 
 /**
  * Stage 5: kNN and linear probe on the trained encoder, the same on the
- * encoder at initialisation (unless switched off), optional fine-tuning.
+ * encoder at initialisation (unless switched off), optional fine-tuning (of the trained
+ * encoder and, unless the baseline is switched off, of the encoder at initialisation).
  */
 async function evaluateStage(
   prepared: PreparedRun,
@@ -460,18 +469,38 @@ async function evaluateStage(
         `converging; raise --linear-max-iter for an exact optimum`,
     );
   }
-  const randomInit = cfg.eval.randomInitBaseline === false
-    ? undefined
-    : await evaluateAtInitialisation(cfg, methodContext, protocol);
-  return { rep, randomInit, finetune: await finetuneStage(prepared, log) };
+  const withBaseline = cfg.eval.randomInitBaseline !== false;
+  const randomInit = withBaseline
+    ? await evaluateAtInitialisation(cfg, methodContext, protocol)
+    : undefined;
+  const ft = await finetuneStage(prepared, method.state() as Map<string, tf.Tensor>, log);
+  let randomInitFinetune: Evaluation["randomInitFinetune"];
+  if (ft && withBaseline) {
+    const untrained = buildMethod(cfg, methodContext);
+    try {
+      log("fine-tuning the encoder at initialisation (the supervised-from-scratch baseline)");
+      randomInitFinetune = await finetuneStage(
+        prepared,
+        untrained.state() as Map<string, tf.Tensor>,
+        log,
+      );
+    } finally {
+      untrained.dispose();
+    }
+  }
+  return { rep, randomInit, finetune: ft, randomInitFinetune };
 }
 
-/** Fine-tuning with the configured label budget, when there is one. */
+/**
+ * Fine-tuning of the encoder with weights `weights` (the trained ones, or those at
+ * initialisation for the baseline) with the configured label budget, when there is one.
+ */
 async function finetuneStage(
   prepared: PreparedRun,
+  weights: Map<string, tf.Tensor>,
   log: (line: string) => void,
 ): Promise<Awaited<ReturnType<typeof finetune>> | undefined> {
-  const { cfg, dataset, stats, method } = prepared;
+  const { cfg, dataset, stats } = prepared;
   if (!cfg.eval.finetuneLabels && !cfg.eval.finetuneFraction) return undefined;
   const budget = cfg.eval.finetuneFraction
     ? { fraction: cfg.eval.finetuneFraction }
@@ -480,7 +509,7 @@ async function finetuneStage(
   log(`fine-tuning with ${idx.length} labels for ${cfg.eval.finetuneEpochs} epochs`);
   return await finetune({
     encoder: cfg.encoder,
-    weights: method.state() as Map<string, tf.Tensor>,
+    weights,
     train: subsetSplit(dataset.train, idx),
     test: dataset.test,
     imageShape: dataset.imageShape,
@@ -502,7 +531,7 @@ function experimentResult(
   timing: { evalSeconds: number; started: number },
 ): ExperimentResult {
   const { cfg, backend, dataset } = prepared;
-  const { rep, randomInit, finetune: ft } = evaluation;
+  const { rep, randomInit, finetune: ft, randomInitFinetune: ft0 } = evaluation;
   const pct = (v: number) => Math.round(v * 10000) / 100;
   const round3 = (v: number) => Math.round(v * 1000) / 1000;
   return {
@@ -534,6 +563,7 @@ function experimentResult(
     ...(ft
       ? { finetuneTop1: pct(ft.top1), finetuneTop5: pct(ft.top5), finetuneLabels: ft.labels }
       : {}),
+    ...(ft0 ? { randomInitFinetuneTop1: pct(ft0.top1) } : {}),
     ...epochMeanPct(summary.history, {
       visibleCells: "visibleCellPct",
       noVisibleCell: "noVisibleCellPct",

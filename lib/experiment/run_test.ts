@@ -33,6 +33,22 @@ Deno.test("runExperiment writes config, run record, metrics and result, and reus
   assert.equal(result.backend, "wasm");
   assert.equal(result.synthetic, true);
   assert.equal(result.finetuneLabels, 20);
+  // The random-init baselines: probe, kNN and the same fine-tuning from the untrained encoder.
+  for (
+    const k of ["randomInitLinearTop1", "randomInitKnnTop1", "randomInitFinetuneTop1"] as const
+  ) {
+    const v = result[k];
+    assert.ok(v !== undefined && v >= 0 && v <= 100, `${k} = ${v}`);
+  }
+  // Collapse diagnostics of the test features, trained and untrained.
+  for (const k of ["featureStd", "randomInitFeatureStd"] as const) {
+    const v = result[k];
+    assert.ok(v !== undefined && v > 0 && v < 2, `${k} = ${v}`);
+  }
+  for (const k of ["featureRank", "randomInitFeatureRank"] as const) {
+    const v = result[k];
+    assert.ok(v !== undefined && v >= 1, `${k} = ${v}`);
+  }
 
   const record = JSON.parse(await Deno.readTextFile(join(out, "run.json"))) as RunRecord;
   assert.equal(record.status, "finished");
@@ -79,5 +95,6 @@ Deno.test("runExperiment accepts a dataset in memory and rejects bad configs bef
   const r = await runExperiment(cfg, { ...quiet, outDir: out, dataset });
   assert.equal(r.trainImages, 48);
   assert.equal(r.finetuneTop1, undefined);
+  assert.equal(r.randomInitFinetuneTop1, undefined);
   await Deno.remove(out, { recursive: true });
 });

@@ -57,6 +57,8 @@ export interface PaperClaim {
 }
 
 const LP = "linearTop1";
+/** KDC-MAE's Tables 1-4 are fine-tuning accuracies, so its entries read `kdc-masks`' fine-tuning. */
+const FT = "finetuneTop1";
 
 /** Every claim compared in notebook 08 (see module docs for the sources). */
 export const PAPER_CLAIMS: readonly PaperClaim[] = [
@@ -226,7 +228,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
     kind: "difference",
     paperA: { label: "no overlap", value: 64.23 },
     paperB: { label: "with overlap", value: 63.85 },
-    ours: { ablation: "kdc-masks", a: "dual-compl", b: "dual-overlap", metric: LP },
+    ours: { ablation: "kdc-masks", a: "dual-compl", b: "dual-overlap", metric: FT },
   },
   {
     id: "kdc-t2-as20k",
@@ -237,7 +239,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
     kind: "difference",
     paperA: { label: "no overlap", value: 41.03 },
     paperB: { label: "with overlap", value: 41.37 },
-    ours: { ablation: "kdc-masks", a: "dual-compl", b: "dual-overlap", metric: LP },
+    ours: { ablation: "kdc-masks", a: "dual-compl", b: "dual-overlap", metric: FT },
   },
   {
     id: "kdc-t4-triple",
@@ -248,7 +250,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
     kind: "difference",
     paperA: { label: "triple, no overlap", value: 63.79 },
     paperB: { label: "triple, with overlap", value: 64.18 },
-    ours: { ablation: "kdc-masks", a: "triple-compl", b: "triple-overlap", metric: LP },
+    ours: { ablation: "kdc-masks", a: "triple-compl", b: "triple-overlap", metric: FT },
   },
   {
     id: "kdc-t2-kd5",
@@ -261,7 +263,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
     kind: "difference",
     paperA: { label: "lambda_kd 5", value: 64.01 },
     paperB: { label: "lambda_kd 10", value: 64.23 },
-    ours: { ablation: "kdc-masks", a: "dual-compl-kd5", b: "dual-compl", metric: LP },
+    ours: { ablation: "kdc-masks", a: "dual-compl-kd5", b: "dual-compl", metric: FT },
   },
   {
     id: "kdc-t1-cavmae",
@@ -272,7 +274,7 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
     kind: "difference",
     paperA: { label: "Proposed (lambda_kd 10)", value: 64.23 },
     paperB: { label: "CAV-MAE (lambda_kd 0)", value: 63.89 },
-    ours: { ablation: "kdc-masks", a: "dual-compl", b: "dual-compl-kd0", metric: LP },
+    ours: { ablation: "kdc-masks", a: "dual-compl", b: "dual-compl-kd0", metric: FT },
   },
   {
     id: "mim-similarity-cosine",

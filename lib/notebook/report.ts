@@ -45,6 +45,14 @@ export const METRIC_NAMES: Readonly<Record<string, string>> = {
   linearTop5: "linear probe top-5 (%)",
   knnTop1: "kNN top-1 (%)",
   knnTop5: "kNN top-5 (%)",
+  randomInitLinearTop1: "linear probe top-1 at random init (%)",
+  randomInitKnnTop1: "kNN top-1 at random init (%)",
+  finetuneTop1: "fine-tuning top-1 (%)",
+  randomInitFinetuneTop1: "fine-tuning top-1 from random init (%)",
+  featureStd: "normalised feature std (1 spread, 0 collapsed)",
+  featureRank: "effective rank of the features",
+  randomInitFeatureStd: "normalised feature std at random init",
+  randomInitFeatureRank: "effective rank at random init",
 };
 
 /** What the interval columns and error marks of every table and figure are. */

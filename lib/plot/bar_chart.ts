@@ -14,6 +14,7 @@ import {
   STYLE,
   styledAxis,
   styledLayout,
+  valueTitleChars,
   wrapLabel,
 } from "./style.ts";
 
@@ -94,7 +95,7 @@ export function barChart(
     bargap: 0.25,
     showlegend: series.length > 1,
     xaxis: styledAxis(opts.x, who, { type: "category", tickangle: 0 }),
-    yaxis: styledAxis(opts.y, who, { rangemode: "tozero" }),
+    yaxis: styledAxis(opts.y, who, { rangemode: "tozero" }, valueTitleChars(opts)),
   });
   return { data, layout };
 }

@@ -16,6 +16,7 @@ import {
   STYLE,
   styledAxis,
   styledLayout,
+  valueTitleChars,
   withAlpha,
 } from "./style.ts";
 
@@ -139,7 +140,7 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
       ...(opts.logX ? { type: "log" } : {}),
       ...(opts.x.integer ? integerTicks(xValues) : {}),
     }),
-    yaxis: styledAxis(opts.y, who, opts.logY ? { type: "log" } : {}),
+    yaxis: styledAxis(opts.y, who, opts.logY ? { type: "log" } : {}, valueTitleChars(opts)),
   });
   // Bands first, lines after: plotly draws traces in order, so every line lies on top.
   return { data: [...bands, ...lines], layout };

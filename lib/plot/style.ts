@@ -127,12 +127,26 @@ export function wrapLabel(label: string, chars: number = STYLE.labelChars): stri
 
 /**
  * A styled plotly axis with the title "Title (unit)"; its autorange stays
- * within {@link axisLimits} (e.g. an accuracy axis never shows -10 %).
+ * within {@link axisLimits} (e.g. an accuracy axis never shows -10 %). With
+ * `wrapTitleAt`, a longer title is broken onto lines of that many characters
+ * (a value axis of a column-wide figure is shorter than a long title).
  */
-export function styledAxis(axis: AxisSpec, who: string, extra: Layout = {}): Layout {
+export function styledAxis(
+  axis: AxisSpec,
+  who: string,
+  extra: Layout = {},
+  wrapTitleAt?: number,
+): Layout {
   const limits = axisLimits(axis);
+  const label = axisLabel(axis, who);
   return {
-    title: { text: axisLabel(axis, who), font: { size: STYLE.fontSize } },
+    title: {
+      text: wrapTitleAt === undefined ? label : wrapLabel(label, wrapTitleAt),
+      font: { size: STYLE.fontSize },
+      // Measured from the tick labels' real extent (plotly's default spacing assumes one-line
+      // tick labels, so a title under wrapped category labels would overlap them).
+      standoff: 8,
+    },
     showline: true,
     linecolor: STYLE.color,
     linewidth: STYLE.axisLineWidth,
@@ -146,6 +160,16 @@ export function styledAxis(axis: AxisSpec, who: string, extra: Layout = {}): Lay
     ...(limits ? { autorangeoptions: { clipmin: limits[0], clipmax: limits[1] } } : {}),
     ...extra,
   };
+}
+
+/**
+ * Characters per line of a value (y) axis title: 24 on a figure of column height or less
+ * (its plot area is about as tall as 24 characters), none (one line) on taller ones.
+ */
+export function valueTitleChars(opts: FigureOptions): number | undefined {
+  const size = FIGURE_SIZES[opts.size ?? "column"];
+  const height = opts.height ?? size?.height ?? FIGURE_SIZES.column.height;
+  return height <= FIGURE_SIZES.column.height ? 24 : undefined;
 }
 
 /** Options shared by all builders. */
@@ -182,6 +206,9 @@ export function styledLayout(opts: FigureOptions, extra: Layout = {}): Layout {
     );
   }
   const head = (opts.title ? STYLE.titleSize + 6 : 0) + (opts.note ? STYLE.noteSize + 6 : 0);
+  // plotly anchors a multi-line container-top title as if it had one line, so its first line
+  // would be cut off at the top edge: push it down (and the plot with it) by a line per extra line.
+  const extraLines = 12 * Math.max(0, lines.length - 1);
   return {
     ...(lines.length > 0
       ? {
@@ -193,7 +220,7 @@ export function styledLayout(opts: FigureOptions, extra: Layout = {}): Layout {
           y: 1,
           yref: "container",
           yanchor: "top",
-          pad: { t: 6 },
+          pad: { t: 6 + extraLines },
         },
       }
       : {}),
@@ -203,7 +230,7 @@ export function styledLayout(opts: FigureOptions, extra: Layout = {}): Layout {
     paper_bgcolor: "white",
     plot_bgcolor: "white",
     colorway: [...PALETTE],
-    margin: { l: 50, r: 10, t: head + (extra.showlegend === false ? 8 : 30), b: 40 },
+    margin: { l: 50, r: 10, t: head + extraLines + (extra.showlegend === false ? 8 : 30), b: 40 },
     showlegend: true,
     legend: {
       orientation: "h",

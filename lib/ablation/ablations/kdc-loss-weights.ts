@@ -5,7 +5,9 @@
  * 35.1 % at random initialisation, while its InfoNCE term rose from 4.91 towards ln(256) =
  * 5.55 (pooled embeddings of different images becoming indistinguishable) and its
  * distillation term fell 20-fold (0.79 -> 0.04): the signature of a collapsed embedding, which
- * makes L_kd (a divergence between the two streams' embeddings) zero at no cost.
+ * makes L_kd (a divergence between the two streams' embeddings) zero at no cost (run record
+ * `results/kdc-masks/runs/dual-compl-s0-ab205ac6bb7e/` at commit 0425e67, before `kdc-masks`
+ * moved to fine-tuning).
  *
  * Arms: two complementary streams, mask ratio 0.75 on the 4x4 patch grid, InfoNCE tau 0.05,
  * KL distillation, static weights (`kdc-masks`' `dual-compl`), varying only the two weights:

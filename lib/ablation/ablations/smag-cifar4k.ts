@@ -15,26 +15,18 @@
  */
 import type { ExperimentConfig } from "../../config/experiment.ts";
 import { backboneChannels, neckPreset } from "../../config/presets.ts";
-import { defineAblation, type Profile } from "../spec.ts";
+import { defineAblation } from "../spec.ts";
 import {
   paperProfile,
   quickProfile,
   tenKFifteenEpochProfile,
   tenKFiveEpochProfile,
   tinyStridedProfile,
+  withFinetuneLabels,
 } from "../profiles.ts";
 
 /** The label budget of S-MAG Table 1's CIFAR-10 (4K) column. */
 export const CIFAR_LABELS = 4000;
-
-/** A profile with fine-tuning on `labels` class-balanced labels. */
-function withLabels(profile: Profile, labels: number): Profile {
-  return (cfg, dataset) => {
-    const out = profile(cfg, dataset);
-    out.eval = { ...out.eval, finetuneLabels: labels, finetuneFraction: undefined };
-    return out;
-  };
-}
 
 /** S-MAG with its default token mask and the HSAGM neck sized by the profile's backbone. */
 function smagFull(cfg: ExperimentConfig): ExperimentConfig {
@@ -53,10 +45,10 @@ export default defineAblation({
   seeds: 3,
   metrics: ["finetuneTop1", "linearTop1", "knnTop1"],
   profiles: {
-    tiny: withLabels(tinyStridedProfile, 20),
-    quick: withLabels(quickProfile, CIFAR_LABELS),
-    "10k-5ep": withLabels(tenKFiveEpochProfile, CIFAR_LABELS),
-    "10k-15ep": withLabels(tenKFifteenEpochProfile, CIFAR_LABELS),
-    paper: withLabels(paperProfile(), CIFAR_LABELS),
+    tiny: withFinetuneLabels(tinyStridedProfile, 20),
+    quick: withFinetuneLabels(quickProfile, CIFAR_LABELS),
+    "10k-5ep": withFinetuneLabels(tenKFiveEpochProfile, CIFAR_LABELS),
+    "10k-15ep": withFinetuneLabels(tenKFifteenEpochProfile, CIFAR_LABELS),
+    paper: withFinetuneLabels(paperProfile(), CIFAR_LABELS),
   },
 });
