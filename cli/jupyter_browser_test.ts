@@ -54,9 +54,11 @@ export function displayKinds(source: string): {
     table: /\bshowTable\(|\.showSummary\(|\.showComparisons\(/.test(source),
     figure: /\bshow\(/.test(source),
     markdown: /\bshowMarkdown\(/.test(source),
-    text: /\bshowText\(|\bablationNotebook\(|\bnb\.run\(/.test(source),
-    progress: /\b(lineProgress|ablationProgress|progress)\(|\bnb\.run\(|runNotebookAblations\(/
-      .test(source),
+    // An ablation notebook handle is `nb` or `<name>Nb` (e.g. `pilotNb`); its run() shows progress.
+    text: /\bshowText\(|\bablationNotebook\(|\b(nb|[a-z]\w*Nb)\.run\(/.test(source),
+    progress:
+      /\b(lineProgress|ablationProgress|progress)\(|\b(nb|[a-z]\w*Nb)\.run\(|runNotebookAblations\(/
+        .test(source),
     conditional: /\bif \(|\? await |\bfor \(/.test(source),
   };
 }
