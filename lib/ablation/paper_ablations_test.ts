@@ -183,6 +183,32 @@ Deno.test("kdc-masks has the lambda_kd 0 (CAV-MAE) arm; its learned weights are 
   assert.equal(opts("dual-compl").weights, "static", "the static arms learn no weights");
 });
 
+Deno.test("kdc-masks is evaluated like KDC-MAE's tables: fine-tuning first, on every profile", async () => {
+  const spec = await getAblation("kdc-masks");
+  assert.equal(spec.metrics[0], "finetuneTop1");
+  for (const profile of PROFILE_NAMES) {
+    for (const arm of spec.arms) {
+      const labels = armConfig(spec, arm.name, 0, profile).eval.finetuneLabels;
+      assert.ok(labels !== undefined && labels > 0, `${arm.name}/${profile}: no fine-tuning`);
+    }
+  }
+});
+
+Deno.test("kdc-loss-weights varies only lambda_c and lambda_kd around the paper's weights", async () => {
+  const spec = await getAblation("kdc-loss-weights");
+  const configs = spec.arms.map((a) => armConfig(spec, a.name, 0, "10k-5ep"));
+  const rest = configs.map((c) => {
+    const { lambdaC: _c, lambdaKd: _kd, ...others } = c.methodOptions;
+    return JSON.stringify({ ...c, methodOptions: others });
+  });
+  assert.ok(rest.every((r) => r === rest[0]), "arms differ beyond the two weights");
+  const weights = configs.map((c) => [c.methodOptions.lambdaC, c.methodOptions.lambdaKd]);
+  assert.deepEqual(weights[0], [0.01, 10], "the baseline arm has the paper's weights");
+  assert.equal(new Set(weights.map((w) => w.join())).size, weights.length);
+  assert.equal(configs[0].optim.epochs, 5);
+  assert.equal(spec.baseline, spec.arms[0].name);
+});
+
 Deno.test("saliency-branch compares every masked branch with unmasked MoCo v2", async () => {
   const spec = await getAblation("saliency-branch");
   assert.equal(spec.baseline, "mocov2");
