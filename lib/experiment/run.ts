@@ -44,11 +44,7 @@ import {
   writeJsonAtomic,
   writeJsonLinesAtomic,
 } from "../train/run_record.ts";
-import {
-  evaluateRepresentation,
-  type RepresentationEval,
-  type RepresentationEvalOptions,
-} from "../eval/protocol.ts";
+import { evaluateRepresentation, type RepresentationEval } from "../eval/protocol.ts";
 import type { MethodContext } from "../methods/registry.ts";
 import { finetune } from "../eval/finetune.ts";
 import { makeKnnMonitor } from "../eval/knn_monitor.ts";
@@ -469,26 +465,32 @@ async function evaluateStage(
         `converging; raise --linear-max-iter for an exact optimum`,
     );
   }
-  const withBaseline = cfg.eval.randomInitBaseline !== false;
-  const randomInit = withBaseline
-    ? await evaluateAtInitialisation(cfg, methodContext, protocol)
-    : undefined;
-  const ft = await finetuneStage(prepared, method.state() as Map<string, tf.Tensor>, log);
-  let randomInitFinetune: Evaluation["randomInitFinetune"];
-  if (ft && withBaseline) {
-    const untrained = buildMethod(cfg, methodContext);
-    try {
+  // The encoder as initialised from `cfg.seed` (a fresh method, no training step; batch norm uses
+  // its initial running statistics, as in evaluation mode): the random-init baseline of the probe
+  // and kNN and, when the run fine-tunes, of fine-tuning, reported beside every trained result.
+  const untrained = cfg.eval.randomInitBaseline === false
+    ? undefined
+    : buildMethod(cfg, methodContext);
+  try {
+    const randomInit = untrained &&
+      await evaluateRepresentation({
+        ...protocol,
+        encode: (x) => untrained.encoder.embed(x, { training: false }),
+      });
+    const ft = await finetuneStage(prepared, method.state() as Map<string, tf.Tensor>, log);
+    let randomInitFinetune: Evaluation["randomInitFinetune"];
+    if (ft && untrained) {
       log("fine-tuning the encoder at initialisation (the supervised-from-scratch baseline)");
       randomInitFinetune = await finetuneStage(
         prepared,
         untrained.state() as Map<string, tf.Tensor>,
         log,
       );
-    } finally {
-      untrained.dispose();
     }
+    return { rep, randomInit, finetune: ft, randomInitFinetune };
+  } finally {
+    untrained?.dispose();
   }
-  return { rep, randomInit, finetune: ft, randomInitFinetune };
 }
 
 /**
@@ -603,25 +605,4 @@ async function recordResult(
   await writeJsonAtomic(paths.result, result);
   record.timings.seconds = result.seconds;
   await finishRecord(paths, record, "finished");
-}
-
-/**
- * kNN and linear probe on the encoder as initialised from `cfg.seed` (a fresh method, no
- * training step; batch norm uses its initial running statistics, as in evaluation mode): the
- * random-init baseline reported beside every trained result.
- */
-async function evaluateAtInitialisation(
-  cfg: ExperimentConfig,
-  ctx: MethodContext,
-  protocol: Omit<RepresentationEvalOptions, "encode">,
-): Promise<RepresentationEval> {
-  const untrained = buildMethod(cfg, ctx);
-  try {
-    return await evaluateRepresentation({
-      ...protocol,
-      encode: (x) => untrained.encoder.embed(x, { training: false }),
-    });
-  } finally {
-    untrained.dispose();
-  }
 }
