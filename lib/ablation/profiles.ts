@@ -193,3 +193,49 @@ export const STANDARD_PROFILES: Record<
   "10k-15ep": tenKFifteenEpochProfile,
   paper: paperProfile(),
 };
+
+/**
+ * The standard profiles with `tiny` on the three-stage backbone ({@link tinyStridedProfile}), so
+ * that necks and masks reduced to feature cells see 8x8 cells there too.
+ */
+export const STRIDED_PROFILES: typeof STANDARD_PROFILES = {
+  ...STANDARD_PROFILES,
+  tiny: tinyStridedProfile,
+};
+
+/** Every profile of `profiles` wrapped by `wrap` (which is told the profile's name). */
+export function mapProfiles<K extends string>(
+  profiles: Record<K, ProfileFn>,
+  wrap: (profile: ProfileFn, name: K) => ProfileFn,
+): Record<K, ProfileFn> {
+  const out = {} as Record<K, ProfileFn>;
+  for (const name of Object.keys(profiles) as K[]) out[name] = wrap(profiles[name], name);
+  return out;
+}
+
+/**
+ * Labels of the kit's fine-tuning protocol: 4,000 class-balanced CIFAR-10 labels (S-MAG Table 1's
+ * "CIFAR-10 (4K)" column), 20 on `tiny` (two per class of its 32 images).
+ */
+export const FINETUNE_LABELS = { tiny: 20, other: 4000 } as const;
+
+/** `profiles`, each fine-tuning after pre-training with {@link FINETUNE_LABELS}. */
+export function withFinetuning<K extends string>(
+  profiles: Record<K, ProfileFn>,
+): Record<K, ProfileFn> {
+  return mapProfiles(
+    profiles,
+    (profile, name) =>
+      withFinetuneLabels(profile, name === "tiny" ? FINETUNE_LABELS.tiny : FINETUNE_LABELS.other),
+  );
+}
+
+/** `profiles`, each with the kNN monitor every epoch (every 10 on `paper`; {@link withKnnMonitor}). */
+export function withEpochKnnMonitor<K extends string>(
+  profiles: Record<K, ProfileFn>,
+): Record<K, ProfileFn> {
+  return mapProfiles(
+    profiles,
+    (profile, name) => withKnnMonitor(profile, name === "paper" ? 10 : 1),
+  );
+}

@@ -27,14 +27,7 @@
  * @module
  */
 import { defineAblation } from "../spec.ts";
-import {
-  paperProfile,
-  quickProfile,
-  tenKFifteenEpochProfile,
-  tenKFiveEpochProfile,
-  tinyStridedProfile,
-  withKnnMonitor,
-} from "../profiles.ts";
+import { STRIDED_PROFILES, withEpochKnnMonitor } from "../profiles.ts";
 
 /** `[arm, lambda_c, lambda_kd]`. */
 const WEIGHTS: [string, number, number][] = [
@@ -71,11 +64,5 @@ export default defineAblation({
   seeds: 1,
   metrics: ["linearTop1", "knnTop1"],
   baseline: "lc0.01-kd10",
-  profiles: {
-    tiny: withKnnMonitor(tinyStridedProfile, 1),
-    quick: withKnnMonitor(quickProfile, 1),
-    "10k-5ep": withKnnMonitor(tenKFiveEpochProfile, 1),
-    "10k-15ep": withKnnMonitor(tenKFifteenEpochProfile, 1),
-    paper: withKnnMonitor(paperProfile(), 10),
-  },
+  profiles: withEpochKnnMonitor(STRIDED_PROFILES),
 });

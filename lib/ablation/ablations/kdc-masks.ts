@@ -53,15 +53,7 @@
  * @module
  */
 import { defineAblation } from "../spec.ts";
-import {
-  paperProfile,
-  quickProfile,
-  tenKFifteenEpochProfile,
-  tenKFiveEpochProfile,
-  tinyStridedProfile,
-  withFinetuneLabels,
-} from "../profiles.ts";
-import { CIFAR_LABELS } from "./smag-cifar4k.ts";
+import { STRIDED_PROFILES, withFinetuning } from "../profiles.ts";
 
 interface KdcArm {
   name: string;
@@ -139,11 +131,5 @@ export default defineAblation({
   metrics: ["finetuneTop1", "linearTop1", "knnTop1"],
   baseline: "dual-compl",
   // 18 runs: the strided tiny profile (32 images, 8x8 patch grid) keeps the notebook in seconds.
-  profiles: {
-    tiny: withFinetuneLabels(tinyStridedProfile, 20),
-    quick: withFinetuneLabels(quickProfile, CIFAR_LABELS),
-    "10k-5ep": withFinetuneLabels(tenKFiveEpochProfile, CIFAR_LABELS),
-    "10k-15ep": withFinetuneLabels(tenKFifteenEpochProfile, CIFAR_LABELS),
-    paper: withFinetuneLabels(paperProfile(), CIFAR_LABELS),
-  },
+  profiles: withFinetuning(STRIDED_PROFILES),
 });

@@ -16,17 +16,7 @@
 import type { ExperimentConfig } from "../../config/experiment.ts";
 import { backboneChannels, neckPreset } from "../../config/presets.ts";
 import { defineAblation } from "../spec.ts";
-import {
-  paperProfile,
-  quickProfile,
-  tenKFifteenEpochProfile,
-  tenKFiveEpochProfile,
-  tinyStridedProfile,
-  withFinetuneLabels,
-} from "../profiles.ts";
-
-/** The label budget of S-MAG Table 1's CIFAR-10 (4K) column. */
-export const CIFAR_LABELS = 4000;
+import { STRIDED_PROFILES, withFinetuning } from "../profiles.ts";
 
 /** S-MAG with its default token mask and the HSAGM neck sized by the profile's backbone. */
 function smagFull(cfg: ExperimentConfig): ExperimentConfig {
@@ -44,11 +34,5 @@ export default defineAblation({
   arms: [{ name: "smag", label: "S-MAG (token mask, HSAGM), 4,000 labels", patch: smagFull }],
   seeds: 3,
   metrics: ["finetuneTop1", "linearTop1", "knnTop1"],
-  profiles: {
-    tiny: withFinetuneLabels(tinyStridedProfile, 20),
-    quick: withFinetuneLabels(quickProfile, CIFAR_LABELS),
-    "10k-5ep": withFinetuneLabels(tenKFiveEpochProfile, CIFAR_LABELS),
-    "10k-15ep": withFinetuneLabels(tenKFifteenEpochProfile, CIFAR_LABELS),
-    paper: withFinetuneLabels(paperProfile(), CIFAR_LABELS),
-  },
+  profiles: withFinetuning(STRIDED_PROFILES),
 });

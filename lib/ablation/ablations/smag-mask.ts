@@ -20,14 +20,7 @@
  */
 import { defineAblation, type Profile } from "../spec.ts";
 import { neckPreset } from "../../config/presets.ts";
-import {
-  paperProfile,
-  quickProfile,
-  tenKFifteenEpochProfile,
-  tenKFiveEpochProfile,
-  tinyStridedProfile,
-  withKnnMonitor,
-} from "../profiles.ts";
+import { quickProfile, STRIDED_PROFILES, withEpochKnnMonitor } from "../profiles.ts";
 
 /** The GAM preset (lib/config/presets.ts). */
 const GAM_NECK = neckPreset("gam");
@@ -70,11 +63,5 @@ export default defineAblation({
   seeds: 3,
   metrics: ["linearTop1", "knnTop1"],
   baseline: "no-mask",
-  profiles: {
-    tiny: withKnnMonitor(tinyStridedProfile, 1),
-    quick: withKnnMonitor(quickFiveEpochs, 1),
-    "10k-5ep": withKnnMonitor(tenKFiveEpochProfile, 1),
-    "10k-15ep": withKnnMonitor(tenKFifteenEpochProfile, 1),
-    paper: withKnnMonitor(paperProfile(), 10),
-  },
+  profiles: withEpochKnnMonitor({ ...STRIDED_PROFILES, quick: quickFiveEpochs }),
 });
