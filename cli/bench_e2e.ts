@@ -519,6 +519,7 @@ export async function main(args: string[]): Promise<number> {
       backend: backend.name,
       torchDevice: python ? torchDevice : null,
       host: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch },
+      ...(backend.adapter ? { adapter: backend.adapter } : {}),
       date: new Date().toISOString(),
       command: `deno task bench ${args.join(" ")}`,
       cases: results,

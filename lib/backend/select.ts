@@ -18,6 +18,7 @@ import * as tf from "../tfjs.ts";
 import { findTfjsNode, importTfjsNode } from "./tensorflow_probe.ts";
 import { patchWebGpuRequiredFeatures, probeWebGpu } from "./webgpu_probe.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+import { registerWebGpuTrainingKernels } from "./webgpu_kernels.ts";
 import { MAX_WASM_THREADS, prepareWasmThreads } from "./wasm_threads.ts";
 import { registerNativeBackend } from "./native/register.ts";
 
@@ -233,7 +234,7 @@ async function activate(
       if (!(await tf.setBackend("webgpu"))) {
         throw new Error("tf.setBackend('webgpu') failed (see the error printed above)");
       }
-      return { threads: 0, kernelsPatched: [] };
+      return { threads: 0, kernelsPatched: registerWebGpuTrainingKernels() };
     case "native": {
       const st = await registerNativeBackend({ threads });
       if (!st.available || !(await tf.setBackend("native"))) {
