@@ -16,6 +16,7 @@ import { saveFigure } from "../plot/save.ts";
 import type { AxisSpec } from "../plot/figure.ts";
 import type { AblationRow } from "./row.ts";
 import type { SummaryRow } from "./summary.ts";
+import { metricLabel } from "./metric_labels.ts";
 
 /** Readable names of the kit's datasets for figure titles (other names are shown as they are). */
 export const DATASET_LABELS: Readonly<Record<string, string>> = {
@@ -25,31 +26,11 @@ export const DATASET_LABELS: Readonly<Record<string, string>> = {
   synthetic: "Synthetic shapes",
 };
 
-/** Axis title and unit of the kit's result metrics (accuracies are percentages). */
+/** Axis title and unit of a result metric (its {@link metricLabel}, capitalised). */
 export function metricAxis(metric: string): AxisSpec {
-  const known: Record<string, string> = {
-    linearTop1: "Linear probe top-1 accuracy",
-    linearTop5: "Linear probe top-5 accuracy",
-    knnTop1: "kNN top-1 accuracy",
-    knnTop5: "kNN top-5 accuracy",
-    finetuneTop1: "Fine-tuning top-1 accuracy",
-    finetuneTop5: "Fine-tuning top-5 accuracy",
-    randomInitLinearTop1: "Linear probe top-1 at random init",
-    randomInitKnnTop1: "kNN top-1 at random init",
-    randomInitFinetuneTop1: "Fine-tuning top-1 from random init",
-    visibleCellPct: "Feature cells visible to the neck",
-    noVisibleCellPct: "Masked views without a visible cell",
-  };
-  const unitless: Record<string, string> = {
-    featureStd: "Normalised feature std (1 spread, 0 collapsed)",
-    featureRank: "Effective rank of the features",
-    randomInitFeatureStd: "Normalised feature std at random init",
-    randomInitFeatureRank: "Effective rank at random init",
-  };
-  if (metric in known) return { title: known[metric], unit: "%" };
-  if (metric in unitless) return { title: unitless[metric], unit: null };
-  if (/seconds$/i.test(metric)) return { title: metric, unit: "s" };
-  return { title: metric, unit: null };
+  const { name, unit } = metricLabel(metric);
+  const title = name.startsWith("kNN") ? name : name[0].toUpperCase() + name.slice(1);
+  return { title, unit };
 }
 
 /**

@@ -38,22 +38,7 @@ import { ablationProgress } from "./ablation_runs.ts";
 import { show, showTable, showText } from "./display.ts";
 import { chooseProfile, type Profile } from "./profile.ts";
 import type { TableRow } from "./table.ts";
-
-/** Readable name of a metric, with its unit. */
-export const METRIC_NAMES: Readonly<Record<string, string>> = {
-  linearTop1: "linear probe top-1 (%)",
-  linearTop5: "linear probe top-5 (%)",
-  knnTop1: "kNN top-1 (%)",
-  knnTop5: "kNN top-5 (%)",
-  randomInitLinearTop1: "linear probe top-1 at random init (%)",
-  randomInitKnnTop1: "kNN top-1 at random init (%)",
-  finetuneTop1: "fine-tuning top-1 (%)",
-  randomInitFinetuneTop1: "fine-tuning top-1 from random init (%)",
-  featureStd: "normalised feature std (1 spread, 0 collapsed)",
-  featureRank: "effective rank of the features",
-  randomInitFeatureStd: "normalised feature std at random init",
-  randomInitFeatureRank: "effective rank at random init",
-};
+import { metricHeading } from "../ablation/metric_labels.ts";
 
 /** What the interval columns and error marks of every table and figure are. */
 export const INTERVAL_MEANING = "mean and 95% Student-t interval over seeds";
@@ -211,7 +196,7 @@ export class AblationReport {
     await showTable(
       this.out.summary.filter((s) => metrics.includes(s.metric)).map((s) => ({
         arm: s.label,
-        metric: METRIC_NAMES[s.metric] ?? s.metric,
+        metric: metricHeading(s.metric),
         n: s.seeds,
         mean: s.mean,
         std: s.std,
@@ -231,7 +216,7 @@ export class AblationReport {
   comparisonRows(cs: readonly ArmComparison[]): TableRow[] {
     return cs.map((c) => ({
       comparison: `${this.labelOf(c.a)} minus ${this.labelOf(c.b)}`,
-      metric: METRIC_NAMES[c.metric] ?? c.metric,
+      metric: metricHeading(c.metric),
       difference: c.diff,
       "95% CI": intervalText(c.low, c.high),
       test: c.method === "paired" ? `paired t, ${c.nA} seeds` : `Welch t, ${c.nA} vs ${c.nB}`,
