@@ -83,9 +83,12 @@ export class Gru {
       );
     }
     return tf.tidy(() => {
-      const rows = tf.reshape(xs, [n * t, d]) as tf.Tensor2D;
+      // Time-major rows [T*N, in], so that each step's slice of the input parts is contiguous:
+      // unstacking along axis 1 of [N,T,hidden] takes tfjs's element-wise slice path on the CPU
+      // backends (6.0 of 6.5 s of an HSAGM neck's forward and backward at N=512, T=16).
+      const rows = tf.reshape(tf.transpose(xs, [1, 0, 2]), [t * n, d]) as tf.Tensor2D;
       const seq = (g: GruGate) =>
-        tf.unstack(tf.reshape(this.#inputPart(rows, g), [n, t, this.hidden]), 1);
+        tf.unstack(tf.reshape(this.#inputPart(rows, g), [t, n, this.hidden]), 0);
       const xz = seq(this.z);
       const xr = seq(this.r);
       const xh = seq(this.h);
@@ -100,7 +103,7 @@ export class Gru {
         );
         states.push(h);
       }
-      return tf.stack(states, 1) as tf.Tensor3D;
+      return tf.transpose(tf.stack(states, 0), [1, 0, 2]) as tf.Tensor3D;
     });
   }
 

@@ -29,6 +29,7 @@ import { reduceKernels } from "./dnnl_kernels/reduce.ts";
 import { matmulKernels } from "./dnnl_kernels/matmul.ts";
 import { poolKernels } from "./dnnl_kernels/pool.ts";
 import { tileKernels } from "./dnnl_kernels/tile.ts";
+import { transposeKernels } from "./dnnl_kernels/transpose.ts";
 import { concatKernels } from "./dnnl_kernels/concat.ts";
 import { batchNormKernels } from "./dnnl_kernels/batch_norm.ts";
 
@@ -43,6 +44,7 @@ const FAMILIES: NativeKernelFamily[] = [
   reduceKernels,
   poolKernels,
   tileKernels,
+  transposeKernels,
   concatKernels,
   batchNormKernels,
 ];
