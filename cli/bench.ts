@@ -33,6 +33,7 @@ import { nativeKernelProfile } from "../lib/backend/native/register.ts";
 import { startTorchStepper } from "./bench_torch.ts";
 import { parseCommandLine, positiveIntegerFlag } from "./args.ts";
 import { runMain } from "./run_main.ts";
+import { profileKernels } from "../lib/backend/kernel_profile.ts";
 
 const HELP = `Kit vs PyTorch training-step throughput (images/s) on this machine.
 
@@ -130,18 +131,9 @@ async function profileStep(
     return { rows: rows.sort((a, b) => b.ms - a.ms), stepMs };
   }
   const t0 = performance.now();
-  const info = await tf.profile(async () => {
-    await step();
-  });
+  const kernels = await profileKernels(step);
   const stepMs = performance.now() - t0;
-  const by = new Map<string, ProfileRow>();
-  for (const k of info.kernels) {
-    const r = by.get(k.name) ?? { kernel: k.name, ms: 0, calls: 0, fallbacks: 0 };
-    r.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-    r.calls++;
-    by.set(k.name, r);
-  }
-  return { rows: [...by.values()].sort((a, b) => b.ms - a.ms), stepMs };
+  return { rows: kernels.map((k) => ({ ...k, fallbacks: 0 })), stepMs };
 }
 
 /** Entry point; returns the process exit code. `--e2e` runs cli/bench_e2e.ts instead. */

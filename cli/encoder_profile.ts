@@ -18,6 +18,7 @@ import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
 import { backboneChannels, isNeckPreset, NECK_PRESETS, neckPreset } from "../lib/config/presets.ts";
 import { backendFlag, parseCommandLine, positiveIntegerFlag, UsageError } from "./args.ts";
 import { runMain } from "./run_main.ts";
+import { profileKernels } from "../lib/backend/kernel_profile.ts";
 
 const HELP = `One encoder's forward + backward, timed and profiled per kernel.
 
@@ -85,14 +86,7 @@ export async function main(args: string[]): Promise<number> {
     step();
     ms.push(performance.now() - t0);
   }
-  const profile = await tf.profile(step);
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  for (const k of profile.kernels) {
-    const row = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    row.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-    row.calls++;
-    byKernel.set(k.name, row);
-  }
+  const kernels = await profileKernels(step);
   ms.sort((a, b) => a - b);
   console.log(
     `encoder ResNet-10 width ${width} + ${neckName}, ${batch} images of 32x32, ` +
@@ -103,8 +97,10 @@ export async function main(args: string[]): Promise<number> {
       `(reps ${ms.map((m) => m.toFixed(0)).join(", ")})`,
   );
   console.log("per kernel, one profiled step:");
-  for (const [name, row] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
-    console.log(`  ${name.padEnd(24)} ${row.ms.toFixed(1).padStart(8)} ms ${row.calls} calls`);
+  for (const row of kernels.slice(0, 15)) {
+    console.log(
+      `  ${row.kernel.padEnd(24)} ${row.ms.toFixed(1).padStart(8)} ms ${row.calls} calls`,
+    );
   }
   tf.dispose([images, tokenMask]);
   return 0;

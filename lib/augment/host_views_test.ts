@@ -1,4 +1,5 @@
 import * as tf from "../tfjs.ts";
+import { maxAbsDiff } from "../testing/max_abs_diff.ts";
 import "@tensorflow/tfjs-backend-wasm";
 import assert from "node:assert/strict";
 import { Rng } from "../rng.ts";
@@ -6,14 +7,6 @@ import { CIFAR10_STATS } from "./normalize.ts";
 import { makeView, simclrCifarRecipe, type ViewRecipe } from "./views.ts";
 
 await tf.setBackend("wasm");
-
-/** Largest absolute difference of two buffers of the same length. */
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** Views of both engines from the same seed; also checks they drew the same numbers. */
 async function bothEngines(x: tf.Tensor4D, recipe: ViewRecipe, seed: number) {

@@ -12,6 +12,7 @@
  */
 
 import * as tf from "../tfjs.ts";
+import { profileKernels } from "./kernel_profile.ts";
 import { Rng } from "../rng.ts";
 import { initBackend } from "./select.ts";
 
@@ -137,19 +138,9 @@ async function main(): Promise<void> {
     .toFloat() as tf.Tensor2D;
   trainStep(p, xs, labels, 0.05); // warm-up (operator creation)
   if (Deno.args.includes("--profile")) {
-    const prof = await tf.profile(() => {
-      trainStep(p, xs, labels, 0.05);
-    });
-    const byName = new Map<string, { ms: number; n: number }>();
-    for (const k of prof.kernels) {
-      const e = byName.get(k.name) ?? { ms: 0, n: 0 };
-      e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-      e.n++;
-      byName.set(k.name, e);
-    }
-    const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
-    for (const [name, e] of rows) {
-      console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms  x${e.n}`);
+    const rows = await profileKernels(() => trainStep(p, xs, labels, 0.05));
+    for (const r of rows) {
+      console.log(`${r.kernel.padEnd(28)} ${r.ms.toFixed(1).padStart(9)} ms  x${r.calls}`);
     }
   }
   const before = tf.memory().numTensors;

@@ -1,4 +1,5 @@
 import * as tf from "../tfjs.ts";
+import { maxAbsDiff } from "../testing/max_abs_diff.ts";
 import assert from "node:assert/strict";
 import {
   conv2dFilterGradByTaps,
@@ -47,13 +48,6 @@ function inputsOf(c: Case, rng: Rng): { x: tf.Tensor4D; dy: tf.Tensor4D } {
   const dy = random(probe.shape, rng) as tf.Tensor4D;
   probe.dispose();
   return { x, dy };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 Deno.test("the filter gradient as one matrix product per tap equals tfjs's Conv2DBackpropFilter (cpu)", async () => {

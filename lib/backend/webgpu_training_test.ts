@@ -5,6 +5,7 @@
  * Deno finds no adapter. `KIT_LONG_TESTS=1` runs the 5,000-step leak test.
  */
 import * as tf from "../tfjs.ts";
+import { maxAbsDiff } from "../testing/max_abs_diff.ts";
 import assert from "node:assert/strict";
 import { type BackendName, initBackend } from "./select.ts";
 import { probeWebGpu } from "./webgpu_probe.ts";
@@ -31,14 +32,6 @@ if (!gpu.found) console.error(`webgpu_training_test: SKIP, ${gpu.detail}`);
 
 async function use(name: BackendName): Promise<void> {
   await initBackend({ backend: name, threads: 1 });
-}
-
-/** Largest |a - b| over two equally long arrays. */
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 /** Runs `f` on the reference backend and on webgpu; returns both results read back. */
