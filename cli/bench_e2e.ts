@@ -23,6 +23,8 @@
  *
  * @module
  */
+import { shouldUseViewWorker } from "../lib/augment/view_worker.ts";
+import { defaultComputeEngine } from "../lib/backend/host_engine.ts";
 import { dirname, join } from "node:path";
 import { defaultExperiment, type ExperimentConfig } from "../lib/config/experiment.ts";
 import { RESNET_DEPTHS } from "../lib/models/resnet.ts";
@@ -70,7 +72,8 @@ Usage: deno task bench --e2e [options]
   -h, --help           this text
 
 Needs python3 with torch and numpy for the twin (apt-get install python3-torch, or env
-KIT_TORCH_PYTHON). Time nothing else on the machine meanwhile: other work slows both sides
+KIT_TORCH_PYTHON). With 2+ threads on a CPU backend the kit builds each step's second view on a
+view worker thread (KIT_VIEW_WORKER=0 turns it off; the JSON's viewWorker says which ran). Time nothing else on the machine meanwhile: other work slows both sides
 unevenly.
 `;
 
@@ -233,11 +236,12 @@ interface RunTiming {
   finalLoss: number;
 }
 
-/** One kit training run in this process. */
+/** One kit training run in this process (`threads`: the backend's, as `trainMethod` takes them). */
 async function kitRun(
   cfg: ExperimentConfig,
   ds: ImageDataset,
   checkpointDir: string,
+  threads: number,
 ): Promise<RunTiming> {
   const method = buildMethod(cfg, {
     imageShape: ds.imageShape,
@@ -255,6 +259,7 @@ async function kitRun(
       checkpointDir,
       resume: false,
       phases,
+      computeThreads: threads,
       log: () => {},
       progress: () => {},
     });
@@ -442,9 +447,9 @@ export async function main(args: string[]): Promise<number> {
   for (const c of cases) if (c.imageSize === 0) c.imageSize = stored;
   log(
     `${ds.displayName}${ds.synthetic ? " [SYNTHETIC]" : ""}; ${cases.length} configuration(s), ` +
-      `${reps} repetition(s) each; kit on ${backend.name} (${backend.threads} threads), twin ${
-        python ? `on ${torchDevice}` : "skipped (--no-torch)"
-      }`,
+      `${reps} repetition(s) each; kit on ${backend.name} (${backend.threads} threads${
+        shouldUseViewWorker(defaultComputeEngine(), backend.threads) ? ", view worker" : ""
+      }), twin ${python ? `on ${torchDevice}` : "skipped (--no-torch)"}`,
   );
 
   const work = await Deno.makeTempDir({ prefix: "kit-bench-e2e-" });
@@ -475,7 +480,7 @@ export async function main(args: string[]): Promise<number> {
       for (let rep = 0; rep < reps; rep++) {
         for (const side of rep % 2 === 0 ? ["kit", "twin"] : ["twin", "kit"]) {
           if (side === "kit") {
-            push(kit, await kitRun(cfg, caseDs, join(dir, "checkpoint")));
+            push(kit, await kitRun(cfg, caseDs, join(dir, "checkpoint"), backend.threads));
           } else if (python) {
             const opts = { python, config: cfgPath, dataDir: join(dir, "data"), threads };
             push(twin, await twinRun({ ...opts, device: torchDevice }));
@@ -517,6 +522,7 @@ export async function main(args: string[]): Promise<number> {
       reps,
       threads: backend.threads,
       backend: backend.name,
+      viewWorker: shouldUseViewWorker(defaultComputeEngine(), backend.threads),
       torchDevice: python ? torchDevice : null,
       host: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch },
       ...(backend.adapter ? { adapter: backend.adapter } : {}),

@@ -15,7 +15,7 @@
  * @module
  */
 import { checkGrayJitter, type ColorJitterParams } from "./color_jitter.ts";
-import type { CropBox } from "./random_resized_crop.ts";
+import { type CropBox, fullImageBoxes } from "./random_resized_crop.ts";
 import { LUMA_WEIGHTS } from "./grayscale.ts";
 import type { ChannelStats } from "./normalize.ts";
 
@@ -221,4 +221,45 @@ export function normalizeHost(x: Float32Array, shape: BatchShape, stats: Channel
   for (let j = 0; j < x.length; j += c) {
     for (let k = 0; k < c; k++) x[j + k] = Math.fround(x[j + k] - mean[k]) * inv[k];
   }
+}
+
+/**
+ * Every random choice of one host view, drawn beforehand (views.ts `planHostView`), so that the
+ * loops below can run anywhere (this thread or a view worker) and give the same bits.
+ */
+export interface HostViewPlan {
+  /** Crop box per image, or null for no crop (the image as it is, or only flipped). */
+  boxes: CropBox[] | null;
+  /** 1 = mirror the image (or undefined: no flips). */
+  flips?: Uint8Array;
+  /** Colour-jitter parameters, or null for none. */
+  jitter: ColorJitterParams | null;
+  /** 1 = grayscale the image (or null: no grayscale step). */
+  gray: Uint8Array | null;
+  /** Per-channel normalisation applied last, or null. */
+  normalize: ChannelStats | null;
+}
+
+/**
+ * One view of the batch `pixels` (NHWC, values in [0,1], not modified) as `plan` says: crop and
+ * flip, colour jitter, grayscale, normalisation. Returns a new buffer.
+ */
+export function applyHostViewPlan(
+  pixels: Float32Array,
+  shape: BatchShape,
+  plan: HostViewPlan,
+): Float32Array {
+  const [n, h, w] = shape;
+  let buf: Float32Array;
+  if (plan.boxes !== null) {
+    buf = cropResizeHost(pixels, shape, plan.boxes, plan.flips);
+  } else if (plan.flips !== undefined) {
+    buf = cropResizeHost(pixels, shape, fullImageBoxes(n, h, w), plan.flips);
+  } else {
+    buf = Float32Array.from(pixels);
+  }
+  if (plan.jitter !== null) colorJitterHost(buf, shape, plan.jitter);
+  if (plan.gray !== null) grayscaleHost(buf, shape, plan.gray);
+  if (plan.normalize !== null) normalizeHost(buf, shape, plan.normalize);
+  return buf;
 }

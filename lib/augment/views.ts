@@ -21,11 +21,11 @@ import {
   CIFAR10_STATS,
   normalizeChannels,
 } from "./normalize.ts";
-import { colorJitterHost, cropResizeHost, grayscaleHost, normalizeHost } from "./host_views.ts";
+import { applyHostViewPlan, type HostViewPlan } from "./host_views.ts";
+import type { ViewWorker } from "./view_worker.ts";
 import { type ComputeEngine, defaultComputeEngine, readOnHost } from "../backend/host_engine.ts";
 import {
   applyCrops,
-  fullImageBoxes,
   type RandomResizedCropOptions,
   sampleCropBoxes,
 } from "./random_resized_crop.ts";
@@ -102,11 +102,7 @@ export function makeView(
   rng: Rng,
   engine: ComputeEngine = defaultComputeEngine(),
 ): tf.Tensor4D {
-  if (x.dtype !== "float32") {
-    throw new Error(
-      `views: expects float32 images in [0,1], got ${x.dtype}; convert with toFloatBatch()`,
-    );
-  }
+  checkFloatImages(x);
   if (engine === "host") return makeViewOnHost(x, recipe, rng);
   const steps: Array<(t: tf.Tensor4D) => tf.Tensor4D> = [];
   const { crop, colorJitter, blur, normalize } = recipe;
@@ -135,60 +131,84 @@ export function makeView(
 }
 
 /**
+ * The random choices of one host view of `x` (see {@link HostViewPlan}), drawn by the samplers
+ * the tensor path uses, in its order; checks the recipe against the images. Without blur the
+ * plan includes the normalisation; with blur it stops before both (blur draws its own numbers).
+ */
+export function planHostView(x: tf.Tensor4D, recipe: ViewRecipe, rng: Rng): HostViewPlan {
+  const [n, h, w, c] = x.shape;
+  const { crop, colorJitter, blur, normalize } = recipe;
+  const boxes = crop ? sampleCropBoxes(rng, n, h, w, crop) : null;
+  const flips = recipe.flipProb > 0 ? sampleFlips(rng, n, recipe.flipProb) : undefined;
+  let jitter = null;
+  if (colorJitter) {
+    if (c !== 1) checkRgb(x, "color_jitter");
+    jitter = sampleColorJitter(rng, n, colorJitter);
+  }
+  let gray = null;
+  if (recipe.grayscaleProb > 0) {
+    checkRgb(x, "grayscale");
+    gray = sampleGrayscaleFlags(rng, n, recipe.grayscaleProb);
+  }
+  if (normalize && !blur) checkChannelStats(normalize, c);
+  return { boxes, flips, jitter, gray, normalize: blur ? null : normalize };
+}
+
+/**
  * {@link makeView} with the transforms of lib/augment/host_views.ts: the parameters are drawn by
  * the samplers the tensor path uses, in its order; a blur (tensor op) runs on the uploaded batch.
  */
 function makeViewOnHost(x: tf.Tensor4D, recipe: ViewRecipe, rng: Rng): tf.Tensor4D {
-  const pixels = readOnHost(x, "views");
-  const shape = x.shape;
-  const [n, h, w, c] = shape;
-  const { crop, colorJitter, blur, normalize } = recipe;
-  let buf: Float32Array;
-  if (crop) {
-    const boxes = sampleCropBoxes(rng, n, h, w, crop);
-    const flips = recipe.flipProb > 0 ? sampleFlips(rng, n, recipe.flipProb) : undefined;
-    buf = cropResizeHost(pixels, shape, boxes, flips);
-  } else if (recipe.flipProb > 0) {
-    const flips = sampleFlips(rng, n, recipe.flipProb);
-    buf = cropResizeHost(pixels, shape, fullImageBoxes(n, h, w), flips);
-  } else {
-    buf = Float32Array.from(pixels);
-  }
-  if (colorJitter) {
-    if (c !== 1) checkRgb(x, "color_jitter");
-    colorJitterHost(buf, shape, sampleColorJitter(rng, n, colorJitter));
-  }
-  if (recipe.grayscaleProb > 0) {
-    checkRgb(x, "grayscale");
-    grayscaleHost(buf, shape, sampleGrayscaleFlags(rng, n, recipe.grayscaleProb));
-  }
-  if (blur) {
-    const view = tf.tensor4d(buf, shape);
-    const blurred = randomGaussianBlur(view, rng, blur);
-    view.dispose();
-    if (!normalize) return blurred;
-    const out = normalizeChannels(blurred, normalize);
-    blurred.dispose();
-    return out;
-  }
-  if (normalize) {
-    checkChannelStats(normalize, c);
-    normalizeHost(buf, shape, normalize);
-  }
-  return tf.tensor4d(buf, shape);
+  const plan = planHostView(x, recipe, rng);
+  const buf = applyHostViewPlan(readOnHost(x, "views"), x.shape, plan);
+  if (!recipe.blur) return tf.tensor4d(buf, x.shape);
+  const view = tf.tensor4d(buf, x.shape);
+  const blurred = randomGaussianBlur(view, rng, recipe.blur);
+  view.dispose();
+  if (!recipe.normalize) return blurred;
+  const out = normalizeChannels(blurred, recipe.normalize);
+  blurred.dispose();
+  return out;
 }
 
 /**
  * Two independent random views of every image (the positive pairs of
  * SimCLR / MoCo). Pass two recipes for asymmetric views (e.g. BYOL).
  * x: `[N,H,W,C]` float32 in [0,1]; returns two new `[N,H,W,C]` float32 tensors.
+ * With a usable `worker` (host engine, no blur in either recipe) the second view is built on the
+ * worker thread while this one builds the first: same random draws, same bits.
  */
 export function makeViewPair(
   x: tf.Tensor4D,
   recipe: ViewRecipe | readonly [ViewRecipe, ViewRecipe],
   rng: Rng,
   engine: ComputeEngine = defaultComputeEngine(),
+  worker?: ViewWorker,
 ): [tf.Tensor4D, tf.Tensor4D] {
-  const [r1, r2] = Array.isArray(recipe) ? recipe : [recipe, recipe];
-  return [makeView(x, r1 as ViewRecipe, rng, engine), makeView(x, r2 as ViewRecipe, rng, engine)];
+  const [r1, r2] = (Array.isArray(recipe) ? recipe : [recipe, recipe]) as [ViewRecipe, ViewRecipe];
+  if (worker?.usable && engine === "host" && !r1.blur && !r2.blur) {
+    checkFloatImages(x);
+    const plan1 = planHostView(x, r1, rng);
+    const plan2 = planHostView(x, r2, rng);
+    const pixels = readOnHost(x, "views");
+    const pending = worker.start(pixels, x.shape, plan2);
+    let v2: Float32Array | undefined;
+    let v1: Float32Array;
+    try {
+      v1 = applyHostViewPlan(pixels, x.shape, plan1);
+    } finally {
+      v2 = pending.result(); // always collected, so the worker is free for the next pair
+    }
+    return [tf.tensor4d(v1, x.shape), tf.tensor4d(v2, x.shape)];
+  }
+  return [makeView(x, r1, rng, engine), makeView(x, r2, rng, engine)];
+}
+
+/** Throws unless `x` holds float32 images (the views' input contract). */
+function checkFloatImages(x: tf.Tensor4D): void {
+  if (x.dtype !== "float32") {
+    throw new Error(
+      `views: expects float32 images in [0,1], got ${x.dtype}; convert with toFloatBatch()`,
+    );
+  }
 }

@@ -385,6 +385,7 @@ async function trainStage(
     checkpointDir: paths.checkpoint,
     shouldStop: opts.shouldStop,
     syncEvery: backend.name === "webgpu" ? 20 : 1,
+    computeThreads: backend.threads,
     log,
     progress: opts.progress,
     onEpoch: async (rec) => {

@@ -14,6 +14,7 @@
 import * as tf from "../tfjs.ts";
 import type { Encoder } from "../models/encoder.ts";
 import type { Rng } from "../rng.ts";
+import type { ViewWorker } from "../augment/view_worker.ts";
 
 /** Everything a method may use to prepare one training step. */
 export interface StepInput {
@@ -27,6 +28,8 @@ export interface StepInput {
   step: number;
   /** Epoch, from 0. */
   epoch: number;
+  /** A second thread for the host views (pass it to `makeViewPair`), when the trainer has one. */
+  viewWorker?: ViewWorker;
 }
 
 /** The loss of one step and scalars worth logging (e.g. positive-pair accuracy). */

@@ -50,6 +50,7 @@
  */
 import * as tf from "../tfjs.ts";
 import { makeViewPair, simclrCifarRecipe, type ViewRecipe } from "../augment/views.ts";
+import type { ViewWorker } from "../augment/view_worker.ts";
 import { emaUpdate, KeyQueue, mocoLoss } from "../losses/moco_queue.ts";
 import { DEFAULT_HARD_ALPHA } from "../losses/info_nce.ts";
 import { ParamStore } from "../nn/params.ts";
@@ -198,9 +199,12 @@ export class MocoV2 implements Method<MocoBatch> {
     return out;
   }
 
-  /** Two augmented views of the raw batch (MoCo / SimCLR CIFAR recipe, normalised). */
-  makeViews(images: tf.Tensor4D, rng: Rng): [tf.Tensor4D, tf.Tensor4D] {
-    return makeViewPair(images, this.#recipe, rng);
+  /**
+   * Two augmented views of the raw batch (MoCo / SimCLR CIFAR recipe, normalised); the second
+   * on `worker` when given (see `makeViewPair`).
+   */
+  makeViews(images: tf.Tensor4D, rng: Rng, worker?: ViewWorker): [tf.Tensor4D, tf.Tensor4D] {
+    return makeViewPair(images, this.#recipe, rng, undefined, worker);
   }
 
   /**
@@ -215,7 +219,7 @@ export class MocoV2 implements Method<MocoBatch> {
 
   /** The images of a plain MoCo v2 step (caller disposes). */
   stepViews(input: StepInput): MocoStepViews {
-    const [v1, v2] = this.makeViews(input.images, input.rng);
+    const [v1, v2] = this.makeViews(input.images, input.rng, input.viewWorker);
     const views = this.pairViews(v1, v2);
     tf.dispose([v1, v2]);
     return views;

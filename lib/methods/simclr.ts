@@ -54,7 +54,13 @@ export class SimClr extends SingleStoreMethod<ViewPair> {
   }
 
   prepare(input: StepInput): ViewPair {
-    const [v1, v2] = makeViewPair(input.images, this.#recipe, input.rng);
+    const [v1, v2] = makeViewPair(
+      input.images,
+      this.#recipe,
+      input.rng,
+      undefined,
+      input.viewWorker,
+    );
     return { v1, v2 };
   }
 

@@ -268,7 +268,13 @@ export class Smag extends SingleStoreMethod<SmagBatch> {
 
   /** Two views, view 1 (and view 2 with `maskViews` "both") masked, and their cell masks. */
   prepare(input: StepInput): SmagBatch {
-    const [v1, v2] = makeViewPair(input.images, this.#recipe, input.rng);
+    const [v1, v2] = makeViewPair(
+      input.images,
+      this.#recipe,
+      input.rng,
+      undefined,
+      input.viewWorker,
+    );
     const spec = this.#maskSpec();
     if (this.generator) return { v1, v2, learned: this.#prepareLearned(v1, this.generator) };
     if (!spec) return { v1, v2 };

@@ -77,6 +77,8 @@ export interface TinyTrainOptions {
   shouldStop?: () => boolean;
   /** Passed to the trainer: collects the wall time per phase. */
   phases?: PhaseTimer;
+  /** Passed to the trainer: 2 or more builds each step's second view on a view worker. */
+  computeThreads?: number;
 }
 
 /** What {@link trainTiny} reports: the trainer's summary and a leak probe. */
@@ -108,6 +110,7 @@ export async function trainTiny(
       checkpointDir: dir,
       shouldStop: opts.shouldStop,
       phases: opts.phases,
+      computeThreads: opts.computeThreads,
       onEpoch: () => {
         tensorsAfterEpoch.push(tf.memory().numTensors);
       },

@@ -24,6 +24,8 @@ import type { PhaseTimer } from "./phase_timer.ts";
 import { ProgressReporter } from "./progress.ts";
 import { explainWriteError } from "./run_record.ts";
 import { epochRng, stepRng } from "./step_rng.ts";
+import { shouldUseViewWorker, ViewWorker } from "../augment/view_worker.ts";
+import { defaultComputeEngine } from "../backend/host_engine.ts";
 
 /** One line of `metrics.jsonl`: the mean loss and speed of one epoch. */
 export interface EpochRecord {
@@ -126,6 +128,13 @@ export interface TrainOptions {
    * `checkpoint`; see lib/train/phase_timer.ts for what the times mean on each backend.
    */
   phases?: PhaseTimer;
+  /**
+   * CPU threads the backend computes on (`BackendInfo.threads`; default 1). With 2 or more and
+   * the views on the host (the CPU backends), each step's second view is built on a view worker
+   * thread while the first is built here (lib/augment/view_worker.ts; same bits), unless
+   * `KIT_VIEW_WORKER=0`.
+   */
+  computeThreads?: number;
 }
 
 /** Outcome of a finished training. */
@@ -170,6 +179,8 @@ interface TrainRun {
   /** A stop seen after the last step of an epoch is acted on after that epoch's checkpoint. */
   stopSeen: boolean;
   lastYield: number;
+  /** Builds each step's second view on another thread (see {@link TrainOptions.computeThreads}). */
+  viewWorker?: ViewWorker;
   /** True when the run continued from a checkpoint. */
   resumed: boolean;
   /** When this invocation started training, and the training seconds of earlier ones. */
@@ -179,7 +190,18 @@ interface TrainRun {
 /** Runs (or resumes) the training of `method`; see {@link TrainOptions}. */
 export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
   const run = await startRun(opts);
-  const { progress } = run;
+  const useWorker = shouldUseViewWorker(defaultComputeEngine(), opts.computeThreads ?? 1);
+  run.viewWorker = useWorker ? ViewWorker.open() : undefined;
+  try {
+    return await trainEpochs(run);
+  } finally {
+    run.viewWorker?.close();
+  }
+}
+
+/** The epochs left of `run`, each ended by its checkpoint; then the summary. */
+async function trainEpochs(run: TrainRun): Promise<TrainSummary> {
+  const { opts, progress } = run;
   const { epochs } = opts.config.optim;
   // A stop asked for while the data loaded: end before the first step.
   if (opts.shouldStop) await yieldToEventLoop();
@@ -463,6 +485,7 @@ async function trainEpoch(run: TrainRun): Promise<EpochRecord> {
       rng: stepRng(config.seed, epoch, s),
       step: progress.globalStep,
       epoch,
+      viewWorker: run.viewWorker,
     };
     const { value, metrics } = trainStep(run, input, lr);
     tf.dispose([images, labels]);

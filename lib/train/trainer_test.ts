@@ -77,6 +77,18 @@ Deno.test("a run stopped mid-way and resumed ends with exactly the weights of an
   await Deno.remove(dirB, { recursive: true });
 });
 
+Deno.test("training with a view worker (2 compute threads) ends with the same weights as without", async () => {
+  const cfg = simclrConfig(2);
+  const weights: Map<string, Float32Array>[] = [];
+  for (const computeThreads of [1, 2]) {
+    const m = buildTiny(cfg);
+    await trainTiny(m, cfg, { computeThreads });
+    weights.push(await snapshot(m));
+    m.dispose();
+  }
+  for (const [k, v] of weights[0]) assert.deepEqual(weights[1].get(k), v, `weights differ at ${k}`);
+});
+
 Deno.test("a checkpoint from another config is refused with the fix in the message", async () => {
   const cfg = simclrConfig(1);
   const dir = await Deno.makeTempDir();

@@ -21,6 +21,8 @@ const CASES: Case[] = [
   { x: [1, 8, 8, 4], k: [3, 3], cout: 5, stride: 2, pad: "same" },
   { x: [3, 7, 9, 5], k: [3, 3], cout: 2, stride: 2, pad: "same" },
   { x: [2, 8, 8, 4], k: [1, 1], cout: 6, stride: 2, pad: "same" },
+  // Odd sizes: the strided 1x1 weight gradient's subsampling takes its loop, not the reorder.
+  { x: [2, 7, 9, 5], k: [1, 1], cout: 3, stride: 2, pad: "valid" },
   { x: [2, 9, 7, 3], k: [3, 2], cout: 4, stride: 1, pad: "valid" },
   { x: [1, 5, 11, 6], k: [3, 3], cout: 3, stride: [1, 2], pad: "same" },
   { x: [2, 6, 6, 2], k: [3, 3], cout: 3, stride: 2, pad: 1 },

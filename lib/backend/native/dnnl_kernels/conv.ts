@@ -57,25 +57,48 @@ function isStrided1x1(info: tf.backend_util.Conv2DInfo): boolean {
     p.top === 0 && p.bottom === 0 && p.left === 0 && p.right === 0;
 }
 
-/** The pixels a strided 1x1 conv reads: NHWC `[N, outH, outW, C]` from `[N, H, W, C]`. */
+/**
+ * The pixels a strided 1x1 conv reads, NHWC `[N, outH, outW, C]` from `[N, H, W, C]`: one oneDNN
+ * reorder from a strided view of the input (multi-threaded; a JS loop with one `subarray` + `set`
+ * per pixel cost 3x the weight gradient it feeds at ResNet-10 width 16). oneDNN refuses views
+ * whose rows overrun the next image (`outH * stride > H`, odd heights): those take a JS loop.
+ */
 function subsample(
+  rt: DnnlRuntime,
+  cache: Map<string, Executable>,
   backend: NativeBackend,
   x: Float32Array,
   info: tf.backend_util.Conv2DInfo,
 ): Float32Array {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } =
     info;
+  const { strideHeight: sh, strideWidth: sw } = info;
   const out = backend.allocF32(n * oh * ow * c);
-  let o = 0;
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        const from = ((b * h + i * info.strideHeight) * w + j * info.strideWidth) * c;
-        out.set(x.subarray(from, from + c), o);
-        o += c;
+  if (oh * sh > h) {
+    let o = 0;
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < oh; i++) {
+        let from = (b * h + i * sh) * w * c;
+        for (let j = 0; j < ow; j++, from += sw * c) {
+          for (let k = 0; k < c; k++) out[o++] = x[from + k];
+        }
       }
     }
+    return out;
   }
+  const dims = [n, c, oh, ow];
+  const key = cacheKey(dims, [h, w, sh, sw]);
+  let exec = cache.get(key);
+  if (exec === undefined) {
+    const from = Deno.UnsafePointer.of(rt.md(dims, [h * w * c, 1, sh * w * c, sw * c]));
+    const to = Deno.UnsafePointer.of(rt.mdTag(dims, TAG.acdb));
+    exec = new Executable(rt, rt.reorder(from, to), [
+      { arg: ARG.from, md: from },
+      { arg: ARG.to, md: to },
+    ]);
+    cache.set(key, exec);
+  }
+  exec.run([x, out]);
   return out;
 }
 
@@ -303,6 +326,7 @@ export function convImplementations(): Record<string, string> {
 export function convKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   const plans = new ConvPlans(rt);
   lastPlans = plans;
+  const subsamplers = new Map<string, Executable>();
 
   const forward = (
     backend: NativeBackend,
@@ -379,7 +403,9 @@ export function convKernels(rt: DnnlRuntime): NativeKernelSpec[] {
         // oneDNN 2.6's 1x1 strided weight gradient writes out of bounds for channel counts that
         // are not multiples of 8 (wrong values, heap corruption; lib/backend/native/conv_test.ts):
         // a 1x1 conv of stride s equals a stride-1 conv of the input sampled every s pixels.
-        const sampled = isStrided1x1(info) ? subsample(backend, backend.values(x), info) : null;
+        const sampled = isStrided1x1(info)
+          ? subsample(rt, subsamplers, backend, backend.values(x), info)
+          : null;
         const g = sampled ? unitStride(geometry(info)) : geometry(info);
         const src = sampled ?? backend.values(x);
         const plan = plans.backward(g, "weights");

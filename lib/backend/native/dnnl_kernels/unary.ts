@@ -1,18 +1,21 @@
 /**
  * Element-wise unary kernels on oneDNN's eltwise primitive (`Relu`, `Sqrt`, `Rsqrt`, `Square`,
  * `Neg`, `Exp`, `Log`, `Abs`, `Tanh`, `Sigmoid`), `Step` (the relu gradient's mask; binary
- * greater-than against 0, so NaN gives 0 instead of NaN) and `Fill` (pooled buffer + fill).
+ * greater-than against 0, so NaN gives 0 instead of NaN), `Fill` (pooled buffer + fill) and the
+ * kit's `KitReluGrad` (`relu_grad.ts`; oneDNN's relu eltwise backward, one pass).
  *
  * Declines (cpu kernel runs instead): non-float32 inputs, fewer than
- * {@link MIN_NATIVE_ELEMENTS} elements, `Step` with alpha != 0.
+ * {@link MIN_NATIVE_ELEMENTS} elements, `Step` with alpha != 0, `KitReluGrad` with inputs of
+ * different shapes.
  *
  * @module
  */
 
 import * as tf from "../../../tfjs.ts";
-import { ALG } from "../dnnl_ffi.ts";
-import type { DnnlRuntime } from "../dnnl_runtime.ts";
+import { ALG, ARG, DESC_SIZE, PROP } from "../dnnl_ffi.ts";
+import { type DnnlRuntime, Executable } from "../dnnl_runtime.ts";
 import { input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
+import { RELU_GRAD } from "../relu_grad.ts";
 import { BinaryPrimitives, MIN_NATIVE_ELEMENTS } from "./binary.ts";
 
 /** tfjs kernel -> oneDNN eltwise algorithm with alpha, beta (y = f(x; alpha, beta)). */
@@ -56,6 +59,25 @@ export function unaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
       return backend.output(out, [...x.shape]);
     },
   });
+  const reluGrads = new Map<number, Executable>();
+  specs.push({
+    name: RELU_GRAD,
+    run: ({ inputs, backend }) => {
+      const dy = input(inputs, "dy", RELU_GRAD);
+      const x = input(inputs, "x", RELU_GRAD);
+      const n = sizeOf(x.shape);
+      if (x.dtype !== "float32" || dy.dtype !== "float32" || n < MIN_NATIVE_ELEMENTS) return null;
+      if (!tf.util.arraysEqual(dy.shape, x.shape)) return null;
+      let exec = reluGrads.get(n);
+      if (exec === undefined) {
+        exec = reluBackward(rt, n);
+        reluGrads.set(n, exec);
+      }
+      const dx = backend.allocF32(n);
+      exec.run([backend.values(x), backend.values(dy), dx]);
+      return backend.output(dx, [...x.shape]);
+    },
+  });
   specs.push({
     name: tf.Fill,
     run: ({ attrs, backend }) => {
@@ -69,4 +91,27 @@ export function unaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
     },
   });
   return specs;
+}
+
+/** oneDNN relu backward over `n` flat elements: buffers x (its input), dy -> dx. */
+function reluBackward(rt: DnnlRuntime, n: number): Executable {
+  const md = rt.md([n]);
+  const fwd = new Uint8Array(DESC_SIZE.eltwise);
+  rt.check(
+    rt.fn.dnnl_eltwise_forward_desc_init(fwd, PROP.forwardTraining, ALG.eltwiseRelu, md, 0, 0),
+    "dnnl_eltwise_forward_desc_init(relu hint)",
+  );
+  const hint = rt.primitive(fwd, "relu forward hint");
+  const bwd = new Uint8Array(DESC_SIZE.eltwise);
+  rt.check(
+    rt.fn.dnnl_eltwise_backward_desc_init(bwd, ALG.eltwiseRelu, md, md, 0, 0),
+    "dnnl_eltwise_backward_desc_init",
+  );
+  const prim = rt.primitive(bwd, "relu backward", hint.pd);
+  const ptr = Deno.UnsafePointer.of(md);
+  return new Executable(rt, prim, [
+    { arg: ARG.src, md: ptr },
+    { arg: ARG.diffDst, md: ptr },
+    { arg: ARG.diffSrc, md: ptr },
+  ]);
 }
