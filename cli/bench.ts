@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { cpuModel } from "../lib/backend/cpu_model.ts";
 import { dirname } from "node:path";
 import * as tf from "../lib/tfjs.ts";
 import { Rng } from "../lib/rng.ts";
@@ -217,6 +218,7 @@ export async function main(args: string[]): Promise<number> {
       loss,
       model: "resnet10 width 32, 32x32, projection 256-256, NT-Xent, AdamW",
       device: chosen.adapter ?? `cpu (${navigator.hardwareConcurrency} cores)`,
+      cpu: cpuModel(),
       torchDevice: typeof torch === "string" ? null : torch.info.device,
       date: new Date().toISOString(),
       profile: profile && {

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { cpuModel } from "../lib/backend/cpu_model.ts";
 import { shouldUseViewWorker } from "../lib/augment/view_worker.ts";
 import { defaultComputeEngine } from "../lib/backend/host_engine.ts";
 import { dirname, join } from "node:path";
@@ -524,7 +525,12 @@ export async function main(args: string[]): Promise<number> {
       backend: backend.name,
       viewWorker: shouldUseViewWorker(defaultComputeEngine(), backend.threads),
       torchDevice: python ? torchDevice : null,
-      host: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch },
+      host: {
+        cpus: navigator.hardwareConcurrency,
+        os: Deno.build.os,
+        arch: Deno.build.arch,
+        cpu: cpuModel(),
+      },
       ...(backend.adapter ? { adapter: backend.adapter } : {}),
       date: new Date().toISOString(),
       command: `deno task bench ${args.join(" ")}`,

@@ -54,14 +54,29 @@ export class ViewWorker {
   readonly #flag = new Int32Array(new SharedArrayBuffer(4));
   #busy = false;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker | null) {
     this.#worker = worker;
+    // A worker that fails to load (or throws outside a view) must not take this process down:
+    // the waiting view times out and is rebuilt here, and the worker is dropped.
+    if (worker !== null) {
+      worker.onerror = (e) => {
+        e.preventDefault();
+        this.close();
+      };
+    }
   }
 
-  /** Starts the worker thread. */
+  /**
+   * Starts the worker thread; where workers cannot start (e.g. no permission to read the
+   * worker's module), a ViewWorker that builds every view on the calling thread.
+   */
   static open(): ViewWorker {
     const url = new URL("./view_worker_script.ts", import.meta.url);
-    return new ViewWorker(new Worker(url, { type: "module" }));
+    try {
+      return new ViewWorker(new Worker(url, { type: "module" }));
+    } catch {
+      return new ViewWorker(null);
+    }
   }
 
   /** False after {@link close} or after the worker failed once. */
