@@ -16,6 +16,7 @@
  * @module
  */
 import { applyHostViewPlan, type BatchShape, type HostViewPlan } from "./host_views.ts";
+import type { ComputeEngine } from "../backend/host_engine.ts";
 
 /** What the worker receives per view: shared input and output, the plan, the flag. */
 export interface ViewJob {
@@ -127,7 +128,7 @@ export class ViewWorker {
  * Whether training should open a view worker: the host engine runs the views, the backend
  * computes on `threads` >= 2 CPU threads, and `KIT_VIEW_WORKER` is not "0".
  */
-export function shouldUseViewWorker(engine: "host" | "tensor", threads: number): boolean {
+export function shouldUseViewWorker(engine: ComputeEngine, threads: number): boolean {
   let env: string | undefined;
   try {
     env = Deno.env.get("KIT_VIEW_WORKER");
