@@ -33,8 +33,11 @@ export interface BatchNormAttrs {
 /** Arguments tfjs passes to a kernel function. */
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-/** Values of a cpu-resident tensor as float32 (no copy when stored as Float32Array). */
-function cpuValues(backend: unknown, info: tf.TensorInfo): Float32Array {
+/**
+ * Values of a cpu-resident tensor as float32 (no copy when stored as Float32Array); also used
+ * by the kit's other cpu kernels (lib/backend/native/relu_grad.ts).
+ */
+export function cpuValues(backend: unknown, info: tf.TensorInfo): Float32Array {
   const store = (backend as unknown as { data: { get(id: unknown): { values: unknown } } }).data;
   const v = store.get(info.dataId).values;
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);

@@ -13,6 +13,7 @@
  */
 
 import * as tf from "../../tfjs.ts";
+import { cpuValues } from "../../nn/batch_norm_kernels.ts";
 
 /** Kernel name (inputs `dy`, `x`; output `dx`). */
 export const RELU_GRAD = "KitReluGrad";
@@ -20,13 +21,6 @@ export const RELU_GRAD = "KitReluGrad";
 /** `dx[i] = x[i] > 0 ? dy[i] : 0` over flat arrays of equal length. */
 export function reluGradLoop(dy: Float32Array, x: Float32Array, dx: Float32Array): void {
   for (let i = 0; i < x.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
-}
-
-/** Values of a cpu-resident tensor as float32 (no copy when stored as Float32Array). */
-function cpuValues(backend: unknown, info: tf.TensorInfo): Float32Array {
-  const store = (backend as { data: { get(id: unknown): { values: unknown } } }).data;
-  const v = store.get(info.dataId).values;
-  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
 tf.registerKernel({
