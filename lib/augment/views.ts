@@ -204,6 +204,27 @@ export function makeViewPair(
   return [makeView(x, r1, rng, engine), makeView(x, r2, rng, engine)];
 }
 
+/** What the two views of one training step need (a method's `StepInput` fits). */
+export interface StepViewInput {
+  /** The batch, `[N,H,W,C]` float32 in [0,1]. */
+  images: tf.Tensor4D;
+  /** The step's random stream. */
+  rng: Rng;
+  /** A second thread for the host views, when the trainer has one. */
+  viewWorker?: ViewWorker;
+}
+
+/**
+ * {@link makeViewPair} for one training step: its images, random stream and view worker, on the
+ * default compute engine. Returns two new `[N,H,W,C]` float32 tensors.
+ */
+export function stepViewPair(
+  input: StepViewInput,
+  recipe: ViewRecipe | readonly [ViewRecipe, ViewRecipe],
+): [tf.Tensor4D, tf.Tensor4D] {
+  return makeViewPair(input.images, recipe, input.rng, undefined, input.viewWorker);
+}
+
 /** Throws unless `x` holds float32 images (the views' input contract). */
 function checkFloatImages(x: tf.Tensor4D): void {
   if (x.dtype !== "float32") {

@@ -28,7 +28,7 @@ export interface StepInput {
   step: number;
   /** Epoch, from 0. */
   epoch: number;
-  /** A second thread for the host views (pass it to `makeViewPair`), when the trainer has one. */
+  /** A second thread for the host views (`stepViewPair` uses it), when the trainer has one. */
   viewWorker?: ViewWorker;
 }
 

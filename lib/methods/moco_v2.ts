@@ -49,8 +49,12 @@
  * @module
  */
 import * as tf from "../tfjs.ts";
-import { makeViewPair, simclrCifarRecipe, type ViewRecipe } from "../augment/views.ts";
-import type { ViewWorker } from "../augment/view_worker.ts";
+import {
+  simclrCifarRecipe,
+  type StepViewInput,
+  stepViewPair,
+  type ViewRecipe,
+} from "../augment/views.ts";
 import { emaUpdate, KeyQueue, mocoLoss } from "../losses/moco_queue.ts";
 import { DEFAULT_HARD_ALPHA } from "../losses/info_nce.ts";
 import { ParamStore } from "../nn/params.ts";
@@ -200,11 +204,11 @@ export class MocoV2 implements Method<MocoBatch> {
   }
 
   /**
-   * Two augmented views of the raw batch (MoCo / SimCLR CIFAR recipe, normalised); the second
-   * on `worker` when given (see `makeViewPair`).
+   * Two augmented views of a step's raw batch (MoCo / SimCLR CIFAR recipe, normalised); the
+   * second on the step's view worker when it has one (see `stepViewPair`).
    */
-  makeViews(images: tf.Tensor4D, rng: Rng, worker?: ViewWorker): [tf.Tensor4D, tf.Tensor4D] {
-    return makeViewPair(images, this.#recipe, rng, undefined, worker);
+  makeViews(input: StepViewInput): [tf.Tensor4D, tf.Tensor4D] {
+    return stepViewPair(input, this.#recipe);
   }
 
   /**
@@ -219,7 +223,7 @@ export class MocoV2 implements Method<MocoBatch> {
 
   /** The images of a plain MoCo v2 step (caller disposes). */
   stepViews(input: StepInput): MocoStepViews {
-    const [v1, v2] = this.makeViews(input.images, input.rng, input.viewWorker);
+    const [v1, v2] = this.makeViews(input);
     const views = this.pairViews(v1, v2);
     tf.dispose([v1, v2]);
     return views;

@@ -304,7 +304,7 @@ export class SaliencyMoco implements Method<MocoBatch> {
    * and the hard negatives made from the key-branch views.
    */
   stepViews(input: StepInput): MocoStepViews {
-    const [v1, v2] = this.moco.makeViews(input.images, input.rng, input.viewWorker);
+    const [v1, v2] = this.moco.makeViews(input);
     const a = this.masker.variants(v1, input.rng);
     const b = this.masker.variants(v2, input.rng);
     try {

@@ -136,7 +136,7 @@ for (const method of ["saliency-moco", "saliency-simclr"]) {
       // Same step stream -> the same two augmented views, before any mask.
       const rng = stepRng(21, 0, 0);
       const [v1, v2] = m instanceof SaliencyMoco
-        ? m.moco.makeViews(input.images, rng)
+        ? m.moco.makeViews({ images: input.images, rng })
         : Object.values(m.simclr.prepare({ ...input, rng })) as [tf.Tensor4D, tf.Tensor4D];
       const q = await changedCells(views.query, v1, 4);
       const k = await changedCells(views.key, v2, 4);
@@ -158,7 +158,7 @@ Deno.test("mean fill: masked cells hold the per-image, per-channel mean of the v
   const m = build(saliencyConfig("saliency-moco", 1, { fill: "mean" })) as SaliencyMoco;
   const input = stepInput(1);
   const views = m.stepViews(input);
-  const [v1] = m.moco.makeViews(input.images, stepRng(21, 0, 1));
+  const [v1] = m.moco.makeViews({ images: input.images, rng: stepRng(21, 0, 1) });
   const cells = await changedCells(views.query, v1, 4);
   const q = await views.query.data();
   const mean = await tf.mean(v1, [1, 2]).data();
@@ -186,7 +186,7 @@ Deno.test("hard negatives mask round(r |fg|) foreground cells of the key view, r
     const views = m.stepViews(input);
     const rng = stepRng(21, 0, 2);
     const [v1, v2] = m instanceof SaliencyMoco
-      ? m.moco.makeViews(input.images, rng)
+      ? m.moco.makeViews({ images: input.images, rng })
       : Object.values(m.simclr.prepare({ ...input, rng })) as [tf.Tensor4D, tf.Tensor4D];
     assert.ok(views.hard);
     assert.deepEqual(await views.key.data(), await v2.data(), "key branch is not masked");
@@ -222,7 +222,7 @@ Deno.test("where=random masks floor(r L) cells anywhere, r in the ratio range", 
   ) as SaliencyMoco;
   const input = stepInput(0);
   const views = m.stepViews(input);
-  const [v1] = m.moco.makeViews(input.images, stepRng(21, 0, 0));
+  const [v1] = m.moco.makeViews({ images: input.images, rng: stepRng(21, 0, 0) });
   const cells = await changedCells(views.query, v1, 8);
   const counts = cells.map((c) => c.filter(Boolean).length);
   for (const c of counts) assert.ok(c >= Math.floor(0.1 * 64) && c <= Math.floor(0.2 * 64), `${c}`);
@@ -235,7 +235,7 @@ Deno.test("high-pass fill: both branches are high-passed, and so are the evaluat
   const m = build(saliencyConfig("saliency-moco", 1, { symmetric: true })) as SaliencyMoco;
   const input = stepInput(3);
   const views = m.stepViews(input);
-  const [v1, v2] = m.moco.makeViews(input.images, stepRng(21, 0, 3));
+  const [v1, v2] = m.moco.makeViews({ images: input.images, rng: stepRng(21, 0, 3) });
   // The filter is the poster's 11 / 5 rescaled to 32 px (filterScale "image", the default).
   const f = m.masker.highPassFilter;
   assert.equal(f.kernel, 3);
@@ -301,7 +301,7 @@ Deno.test("the default 7x7 grid masks floor(49 r) >= 2 cells of every view (the 
   assert.equal(m.masker.options.grid, 7);
   const input = stepInput(1);
   const views = m.stepViews(input);
-  const [v1] = m.moco.makeViews(input.images, stepRng(21, 0, 1));
+  const [v1] = m.moco.makeViews({ images: input.images, rng: stepRng(21, 0, 1) });
   const counts = (await changedCells(views.query, v1, 7)).map((c) => c.filter(Boolean).length);
   // r ~ U[0.05, 0.25]: floor(49 r) in [2, 12] (a mean-filled cell can equal its mean nowhere).
   for (const c of counts) assert.ok(c >= 2 && c <= 12, `${c} cells masked`);

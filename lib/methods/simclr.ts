@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "../tfjs.ts";
-import { makeViewPair, simclrCifarRecipe } from "../augment/views.ts";
+import { simclrCifarRecipe, stepViewPair } from "../augment/views.ts";
 import { ntXent } from "../losses/nt_xent.ts";
 import { buildEncoder, type Encoder } from "../models/encoder.ts";
 import type { StepInput, StepLoss } from "./method.ts";
@@ -54,13 +54,7 @@ export class SimClr extends SingleStoreMethod<ViewPair> {
   }
 
   prepare(input: StepInput): ViewPair {
-    const [v1, v2] = makeViewPair(
-      input.images,
-      this.#recipe,
-      input.rng,
-      undefined,
-      input.viewWorker,
-    );
+    const [v1, v2] = stepViewPair(input, this.#recipe);
     return { v1, v2 };
   }
 

@@ -62,7 +62,7 @@
  * @module
  */
 import * as tf from "../tfjs.ts";
-import { makeViewPair, simclrCifarRecipe, type ViewRecipe } from "../augment/views.ts";
+import { simclrCifarRecipe, stepViewPair, type ViewRecipe } from "../augment/views.ts";
 import { ntXent } from "../losses/nt_xent.ts";
 import { softmaxCrossEntropy, sslWithClassification } from "../losses/classification.ts";
 import { Linear } from "../nn/layers.ts";
@@ -268,13 +268,7 @@ export class Smag extends SingleStoreMethod<SmagBatch> {
 
   /** Two views, view 1 (and view 2 with `maskViews` "both") masked, and their cell masks. */
   prepare(input: StepInput): SmagBatch {
-    const [v1, v2] = makeViewPair(
-      input.images,
-      this.#recipe,
-      input.rng,
-      undefined,
-      input.viewWorker,
-    );
+    const [v1, v2] = stepViewPair(input, this.#recipe);
     const spec = this.#maskSpec();
     if (this.generator) return { v1, v2, learned: this.#prepareLearned(v1, this.generator) };
     if (!spec) return { v1, v2 };

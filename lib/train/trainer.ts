@@ -179,8 +179,11 @@ interface TrainRun {
   /** A stop seen after the last step of an epoch is acted on after that epoch's checkpoint. */
   stopSeen: boolean;
   lastYield: number;
-  /** Builds each step's second view on another thread (see {@link TrainOptions.computeThreads}). */
-  viewWorker?: ViewWorker;
+  /**
+   * Builds each step's second view on another thread (see {@link TrainOptions.computeThreads});
+   * opened last by `startRun`, only when steps are left, and closed by `trainMethod`.
+   */
+  readonly viewWorker?: ViewWorker;
   /** True when the run continued from a checkpoint. */
   resumed: boolean;
   /** When this invocation started training, and the training seconds of earlier ones. */
@@ -190,8 +193,6 @@ interface TrainRun {
 /** Runs (or resumes) the training of `method`; see {@link TrainOptions}. */
 export async function trainMethod(opts: TrainOptions): Promise<TrainSummary> {
   const run = await startRun(opts);
-  const useWorker = shouldUseViewWorker(defaultComputeEngine(), opts.computeThreads ?? 1);
-  run.viewWorker = useWorker ? ViewWorker.open() : undefined;
   try {
     return await trainEpochs(run);
   } finally {
@@ -287,6 +288,10 @@ async function startRun(opts: TrainOptions): Promise<TrainRun> {
     lastYield: -Infinity,
     resumed: resumed !== undefined,
     clock: { start: performance.now(), before: progress.trainSeconds },
+    viewWorker: progress.globalStep < totalSteps &&
+        shouldUseViewWorker(defaultComputeEngine(), opts.computeThreads ?? 1)
+      ? ViewWorker.open()
+      : undefined,
   };
   run.save = () =>
     opts.phases
