@@ -48,6 +48,7 @@ import { evaluateRepresentation, type RepresentationEval } from "../eval/protoco
 import type { MethodContext } from "../methods/registry.ts";
 import { finetune } from "../eval/finetune.ts";
 import { makeKnnMonitor } from "../eval/knn_monitor.ts";
+import { cpuModel } from "../backend/cpu_model.ts";
 
 /** The result line of a run (also `result.json`). Accuracies are percentages. */
 export interface ExperimentResult {
@@ -319,7 +320,12 @@ function newRunRecord(
       imageShape: dataset.imageShape,
     },
     code,
-    host: { os: Deno.build.os, arch: Deno.build.arch, cpus: navigator.hardwareConcurrency },
+    host: {
+      os: Deno.build.os,
+      arch: Deno.build.arch,
+      cpus: navigator.hardwareConcurrency,
+      cpu: cpuModel(),
+    },
     startedAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
     timings: {},

@@ -6,6 +6,7 @@ import { runExperiment } from "./run.ts";
 import { withDefaultOptions } from "../methods/all.ts";
 import type { RunRecord } from "../train/run_record.ts";
 import { QUIET_RUN, tinyRunConfig } from "../testing/run_fixture.ts";
+import { cpuModel } from "../backend/cpu_model.ts";
 
 function tinyConfig(): ExperimentConfig {
   const cfg = tinyRunConfig();
@@ -55,6 +56,7 @@ Deno.test("runExperiment writes config, run record, metrics and result, and reus
   assert.equal(record.dataset.synthetic, true);
   assert.equal(record.backend.name, "wasm");
   assert.ok(record.code.commit.length > 0);
+  assert.deepEqual(record.host.cpu, cpuModel(), "run.json names the CPU it trained on");
   assert.ok(record.timings.trainSeconds > 0);
   const lines = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
   assert.equal(lines.length, 2);

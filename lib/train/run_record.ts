@@ -12,6 +12,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import type { CpuModel } from "../backend/cpu_model.ts";
 
 /** True when `err` is the operating system's "no space left on device" (ENOSPC). */
 export function isNoSpaceError(err: unknown): boolean {
@@ -265,7 +266,12 @@ export interface RunRecord {
     imageShape: [number, number, number];
   };
   code: CodeVersion;
-  host: { os: string; arch: string; cpus: number };
+  /**
+   * The machine of the latest invocation; `cpu` (model and the SIMD extensions that pick
+   * oneDNN's kernels) since 2026-12-04: the same config trained on another CPU, thread count or
+   * commit gives close, not bit-identical, numbers.
+   */
+  host: { os: string; arch: string; cpus: number; cpu?: CpuModel };
   startedAt: string;
   updatedAt: string;
   timings: Record<string, number>;
