@@ -2,7 +2,9 @@
  * Registers the tfjs backend "native": the stock cpu backend (every cpu kernel copied over, so
  * any op works) with its hot training kernels replaced by oneDNN ones (convolutions and their
  * gradients, matmul, element-wise/broadcast ops, reductions, pooling, the kit's fused batch
- * norm). The `cpu` backend itself is left untouched and stays the correctness reference.
+ * norm), and the cpu kernels that were slow for want of a fast loop (slices and splits, gathers,
+ * mirror padding, depthwise convolution, broadcast comparisons) replaced by plain-JS loops with the
+ * same arithmetic. The `cpu` backend itself is left untouched and stays the correctness reference.
  *
  * Without `libdnnl.so.2` (e.g. macOS, or Linux without `apt-get install libdnnl2`) nothing is
  * registered and the status says why; the kit then runs on its wasm backend.
@@ -32,6 +34,11 @@ import { tileKernels } from "./dnnl_kernels/tile.ts";
 import { transposeKernels } from "./dnnl_kernels/transpose.ts";
 import { concatKernels } from "./dnnl_kernels/concat.ts";
 import { batchNormKernels } from "./dnnl_kernels/batch_norm.ts";
+import { sliceKernels } from "./dnnl_kernels/slice.ts";
+import { mirrorPadKernels } from "./dnnl_kernels/mirror_pad.ts";
+import { depthwiseConvKernels } from "./dnnl_kernels/depthwise_conv.ts";
+import { compareKernels } from "./dnnl_kernels/compare.ts";
+import { gatherKernels } from "./dnnl_kernels/gather.ts";
 
 export { NATIVE_BACKEND } from "./backend_name.ts";
 
@@ -47,6 +54,11 @@ const FAMILIES: NativeKernelFamily[] = [
   transposeKernels,
   concatKernels,
   batchNormKernels,
+  sliceKernels,
+  mirrorPadKernels,
+  depthwiseConvKernels,
+  compareKernels,
+  gatherKernels,
 ];
 
 /** Outcome of {@link registerNativeBackend}. */
