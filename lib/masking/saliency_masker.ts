@@ -137,16 +137,24 @@ export class SaliencyMasker {
    * Masks view x on the grid: the light mask (r ~ U[ratio]) or, with `hard`,
    * the hard negative (r ~ U[hardRatio] of the foreground `fg`). Returns the
    * masked view and the drawn token mask `[N, grid*grid]` (1 = kept).
+   * `plain`, when given, is {@link plain}`(x)`: the high-pass fill then keeps its pixels
+   * instead of filtering x again (the same values and random draws, one blur less).
    */
   mask(
     x: tf.Tensor4D,
     fg: tf.Tensor2D,
     hard: boolean,
     rng: Rng,
+    plain?: tf.Tensor4D,
   ): { images: tf.Tensor4D; tokens: tf.Tensor2D } {
     const g = this.options.grid;
+    const fill = hard ? this.hardFill : this.maskFill;
+    // Already high-passed: only the noise of the masked cells is left to add.
+    const noise: MaskFill | null = plain !== undefined && fill.kind === "highpass-noise"
+      ? { kind: "noise", std: fill.std ?? HIGH_PASS.std }
+      : null;
     const out = maskImages({
-      images: x,
+      images: noise !== null && plain !== undefined ? plain : x,
       spec: {
         kind: "saliency",
         fg,
@@ -158,7 +166,7 @@ export class SaliencyMasker {
           ? { maxFraction: this.options.hardMaxFraction }
           : {}),
       },
-      fill: hard ? this.hardFill : this.maskFill,
+      fill: noise ?? fill,
       rng,
     });
     return { images: out.images, tokens: out.tokens! };
@@ -243,7 +251,8 @@ export class ViewVariants {
       : null;
     try {
       const rng = hard ? this.#hardRng : this.#maskRng;
-      return this.#masker.mask(this.#view, uniform ?? this.foreground(), hard, rng);
+      const plain = this.#masker.options.fill === "highpass-noise" ? this.plain() : undefined;
+      return this.#masker.mask(this.#view, uniform ?? this.foreground(), hard, rng, plain);
     } finally {
       uniform?.dispose();
     }

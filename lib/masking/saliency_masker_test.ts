@@ -83,3 +83,24 @@ Deno.test("SaliencyMasker: the hard negative's high-pass noise has hardNoiseStd,
   assert.deepEqual(Array.from(tf.sum(c.tokens, 1).dataSync()), [7, 7, 7, 7]);
   tf.dispose([x, fg, images, tokens, c.images, c.tokens]);
 });
+
+Deno.test("SaliencyMasker.mask: reusing the high-passed view gives the same masked views", () => {
+  const base = { ...OPTIONS, fill: "highpass-noise" as const, hardNoiseStd: 0.14 };
+  const m = new SaliencyMasker(base, pooled);
+  const x = tf.randomUniform([4, 16, 16, 3], 0, 1, "float32", 9) as tf.Tensor4D;
+  const fg = m.foreground(x);
+  const plain = m.plain(x);
+  for (const hard of [false, true]) {
+    const fresh = m.mask(x, fg, hard, new Rng(4));
+    const reused = m.mask(x, fg, hard, new Rng(4), plain);
+    assert.deepEqual(reused.images.dataSync(), fresh.images.dataSync(), `hard ${hard}: pixels`);
+    assert.deepEqual(reused.tokens.dataSync(), fresh.tokens.dataSync(), `hard ${hard}: tokens`);
+    tf.dispose([fresh.images, fresh.tokens, reused.images, reused.tokens]);
+  }
+  // Other fills ignore `plain` (they never filter x).
+  const blur = new SaliencyMasker({ ...OPTIONS, fill: "blur" }, pooled);
+  const a = blur.mask(x, fg, false, new Rng(5));
+  const b = blur.mask(x, fg, false, new Rng(5), plain);
+  assert.deepEqual(b.images.dataSync(), a.images.dataSync());
+  tf.dispose([x, fg, plain, a.images, a.tokens, b.images, b.tokens]);
+});

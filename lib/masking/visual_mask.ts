@@ -12,7 +12,7 @@
  */
 import * as tf from "../tfjs.ts";
 import type { Rng } from "../rng.ts";
-import { applyGaussianBlur } from "../augment/gaussian_blur.ts";
+import { gaussianKernel1d } from "../augment/gaussian_blur.ts";
 
 /**
  * What replaces the masked pixels (N in F2).
@@ -92,9 +92,26 @@ export function gaussianBlurAll(x: tf.Tensor4D, kernel: number, sigma: number): 
   if (!(sigma > 0)) {
     throw new RangeError(`visual_mask: blur sigma must be > 0, got ${sigma}; pass e.g. 10`);
   }
-  const [n, h, w] = x.shape;
+  const [, h, w, c] = x.shape;
   const k = clampBlurKernel(kernel, h, w);
-  return applyGaussianBlur(x, new Float32Array(n).fill(sigma), k);
+  const half = (k - 1) / 2;
+  // One kernel for every image: the channels of x are the depthwise channels (no
+  // batch-as-channels transposes as in applyGaussianBlur; the same sums, bit for bit).
+  // sigma through float32, as applyGaussianBlur's per-image sigmas (a Float32Array) pass it.
+  const taps1d = gaussianKernel1d(k, Math.fround(sigma));
+  const taps = new Float32Array(k * c);
+  for (let t = 0; t < k; t++) taps.fill(taps1d[t], t * c, (t + 1) * c);
+  return tf.tidy(() => {
+    const padded = tf.mirrorPad(x, [[0, 0], [half, half], [half, half], [0, 0]], "reflect");
+    const vertical = tf.tensor4d(taps, [k, 1, c, 1]);
+    const horizontal = tf.tensor4d(taps, [1, k, c, 1]);
+    return tf.depthwiseConv2d(
+      tf.depthwiseConv2d(padded, vertical, 1, "valid"),
+      horizontal,
+      1,
+      "valid",
+    ) as tf.Tensor4D;
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from "../tfjs.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../rng.ts";
+import { applyGaussianBlur } from "../augment/gaussian_blur.ts";
 import {
   applyVisualMask,
   clampBlurKernel,
@@ -199,4 +200,15 @@ Deno.test("scaleGaussianFilter: sigma and odd kernel scale with the image side, 
   });
   assert.equal(scaleGaussianFilter({ kernel: 31, sigma: 10 }, 224, 96).kernel, 13); // 13.3
   assert.throws(() => scaleGaussianFilter({ kernel: 3, sigma: 1 }, 0, 32), /sides must be > 0/);
+});
+
+Deno.test("gaussianBlurAll equals the per-image blur with one sigma for all, bit for bit", () => {
+  const x = tf.randomNormal([6, 16, 16, 3], 0, 1, "float32", 12) as tf.Tensor4D;
+  for (const [k, sigma] of [[3, 0.71], [5, 1.43], [31, 10]] as const) {
+    const got = gaussianBlurAll(x, k, sigma);
+    const want = applyGaussianBlur(x, new Float32Array(6).fill(sigma), Math.min(k, 15));
+    assert.deepEqual(got.dataSync(), want.dataSync(), `kernel ${k}, sigma ${sigma}`);
+    tf.dispose([got, want]);
+  }
+  x.dispose();
 });

@@ -20,9 +20,69 @@ import { MIN_NATIVE_ELEMENTS } from "./binary.ts";
 
 /**
  * `y = depthwiseConv2d(x, w)` for channel multiplier 1: x `[N,H,W,C]`, w `[kh,kw,C,1]`, y
- * `[N,outH,outW,C]` (overwritten), geometry from tfjs's conv info.
+ * `[N,outH,outW,C]` (overwritten), geometry from tfjs's conv info. With column stride and
+ * dilation 1, an output row is a run of `outW * C` values and each tap adds a shifted run of
+ * an input row times that tap's weights repeated per column (long, branch-free loops whatever C
+ * is); otherwise one pixel's channels at a time. Either way every output adds its taps in the
+ * cpu kernel's order (filter row, then filter column).
  */
 export function depthwiseInto(
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  y.fill(0);
+  if (info.strideWidth === 1 && info.dilationWidth === 1) depthwiseRows(x, w, y, info);
+  else depthwisePixels(x, w, y, info);
+}
+
+function depthwiseRows(
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  const c = info.inChannels;
+  const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const { strideHeight, dilationHeight } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const rowLen = outWidth * c;
+  // wide[(wr * kw + wc) * rowLen + yc * c + d] = w[wr, wc, d]: each tap's weights per column.
+  const wide = new Float32Array(filterHeight * filterWidth * rowLen);
+  for (let t = 0; t < filterHeight * filterWidth; t++) {
+    for (let yc = 0; yc < outWidth; yc++) {
+      wide.set(w.subarray(t * c, (t + 1) * c), t * rowLen + yc * c);
+    }
+  }
+  for (let b = 0; b < info.batchSize; b++) {
+    const xb = b * inHeight * inWidth * c;
+    const yb = b * outHeight * rowLen;
+    for (let yr = 0; yr < outHeight; yr++) {
+      const yRow = yb + yr * rowLen;
+      const xrCorner = yr * strideHeight - padTop;
+      for (let wr = 0; wr < filterHeight; wr++) {
+        const xr = xrCorner + wr * dilationHeight;
+        if (xr < 0 || xr >= inHeight) continue;
+        const xRow = xb + xr * inWidth * c;
+        for (let wc = 0; wc < filterWidth; wc++) {
+          // Output columns whose input column yc - padLeft + wc lies inside the image.
+          const first = Math.max(0, padLeft - wc);
+          const last = Math.min(outWidth, inWidth + padLeft - wc); // exclusive
+          if (first >= last) continue;
+          const wOff = (wr * filterWidth + wc) * rowLen;
+          const xOff = xRow + (wc - padLeft) * c;
+          for (let j = first * c, end = last * c; j < end; j++) {
+            y[yRow + j] += x[xOff + j] * wide[wOff + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+function depthwisePixels(
   x: Float32Array,
   w: Float32Array,
   y: Float32Array,
@@ -33,7 +93,6 @@ export function depthwiseInto(
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
-  y.fill(0);
   for (let b = 0; b < info.batchSize; b++) {
     const xb = b * inHeight * inWidth * c;
     const yb = b * outHeight * outWidth * c;
