@@ -3,6 +3,7 @@ import * as tf from "../../tfjs.ts";
 import { Rng } from "../../rng.ts";
 import { gaussian, nativeForTests, nativeVsCpu } from "./cpu_reference.ts";
 import { planBroadcast } from "./dnnl_kernels/broadcast_plan.ts";
+import { nativeKernelProfile } from "./register.ts";
 
 const status = await nativeForTests("binary_test.ts");
 
@@ -26,6 +27,7 @@ const SHAPES: [number[], number[]][] = [
   [[], [64, 64]],
   [[128, 64], [128, 1]],
   [[4, 4, 4, 32], [4, 1, 1, 32]],
+  [[64, 1, 32], [64, 48, 1]], // both operands broadcast
   [[3, 5], [5]],
 ];
 
@@ -53,10 +55,38 @@ Deno.test({
   ignore: !status.available,
   fn: async () => {
     const rng = new Rng(4);
+    nativeKernelProfile(true);
     for (const [name, op] of OPS) {
       for (const [sa, sb] of SHAPES) {
         const diff = await nativeVsCpu([gaussian(rng, sa), gaussian(rng, sb)], op);
         assert(diff < 1e-5, `${name} [${sa}] x [${sb}]: native differs from cpu by ${diff}`);
+      }
+    }
+    // Only the small pair fell back: broadcast first operands and both-broadcast pairs of
+    // every op ran on oneDNN (8 large shape pairs per op).
+    const prof = nativeKernelProfile(false);
+    for (const kernel of ["Sub", "RealDiv", "Maximum"]) {
+      assert.equal(prof.get(kernel)?.calls, 8, `${kernel}: native calls`);
+      assert.equal(prof.get(`${kernel} (declined)`)?.calls, 1, `${kernel}: declined calls`);
+    }
+  },
+});
+
+Deno.test({
+  name: "native sub, div, max and min with broadcast first operands are bit-identical to the cpu",
+  ignore: !status.available,
+  fn: async () => {
+    const rng = new Rng(6);
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+      ["sub", tf.sub],
+      ["div", tf.div],
+      ["maximum", tf.maximum],
+      ["minimum", tf.minimum],
+    ];
+    for (const [name, op] of ops) {
+      for (const [sa, sb] of [[[], [64, 64]], [[1, 16], [512, 16]], [[64, 1, 32], [64, 48, 1]]]) {
+        const diff = await nativeVsCpu([gaussian(rng, sa), gaussian(rng, sb)], op);
+        assert(diff === 0, `${name} [${sa}] x [${sb}]: native differs from cpu by ${diff}`);
       }
     }
   },

@@ -4,6 +4,7 @@ import { Rng } from "../../rng.ts";
 import { gaussian, nativeForTests, nativeVsCpu } from "./cpu_reference.ts";
 import { broadcastCopy } from "./dnnl_kernels/broadcast_copy.ts";
 import { planBroadcast } from "./dnnl_kernels/broadcast_plan.ts";
+import { nativeKernelProfile } from "./register.ts";
 
 const status = await nativeForTests("broadcast_test.ts");
 
@@ -52,5 +53,25 @@ Deno.test({
       });
       assert(diff < 1e-5, `mean grad / broadcast [${shape}] over [${axes}]: diff ${diff}`);
     }
+  },
+});
+
+Deno.test({
+  name: "native Tile with repeated axes of any size matches the cpu kernel bit for bit",
+  ignore: !status.available,
+  fn: async () => {
+    const rng = new Rng(17);
+    nativeKernelProfile(true);
+    const cases: [number[], number[]][] = [
+      [[64, 256], [3, 1]], // embeddings tiled per stream
+      [[32, 1, 40], [2, 5, 1]], // size-1 and repeated axes mixed
+      [[4, 6, 7, 3], [1, 2, 3, 4]], // every axis repeated, short rows
+      [[2048], [2]],
+    ];
+    for (const [shape, reps] of cases) {
+      const diff = await nativeVsCpu([gaussian(rng, shape)], (x) => tf.tile(x, reps));
+      assert(diff === 0, `tile [${shape}] by [${reps}]: native differs by ${diff}`);
+    }
+    assert.equal(nativeKernelProfile(false).get("Tile")?.calls, 4, "native Tile calls");
   },
 });

@@ -5,9 +5,10 @@
  * merged dims.
  *
  * Declines (cpu kernel runs instead): non-float32 inputs, outputs below
- * {@link MIN_NATIVE_ELEMENTS} elements (a native call costs more than the loop there), and
- * broadcasts of both operands or of the first operand of a non-commutative op. Broadcast
- * patterns oneDNN's jit does not take ({@link supportedBroadcast}) are materialised first.
+ * {@link MIN_NATIVE_ELEMENTS} elements (a native call costs more than the loop there).
+ * Broadcast patterns oneDNN's binary does not take (both operands broadcast, the first operand
+ * of a non-commutative op, or patterns outside {@link supportedBroadcast}) are materialised
+ * first; for SquaredDifference only those outside `supportedBroadcast` (see `bothBroadcast`).
  *
  * @module
  */
@@ -15,7 +16,8 @@
 import * as tf from "../../../tfjs.ts";
 import { ALG, ARG, DESC_SIZE, PROP } from "../dnnl_ffi.ts";
 import { type DnnlRuntime, Executable } from "../dnnl_runtime.ts";
-import { cacheKey, input, type NativeKernelSpec } from "../native_kernel.ts";
+import { cacheKey, input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
+import type { NativeBackend } from "../native_backend.ts";
 import { planBroadcast } from "./broadcast_plan.ts";
 import { broadcastCopy } from "./broadcast_copy.ts";
 
@@ -109,6 +111,38 @@ export function supportedBroadcast(dims0: readonly number[], dims1: readonly num
 /** The binary kernels (see module docs). */
 export function binaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   const prims = new BinaryPrimitives(rt);
+  /**
+   * `a op b` where oneDNN's binary cannot broadcast (both operands, or the first of a
+   * non-commutative op, e.g. `1 - mask`): each broadcast operand is materialised at copy speed,
+   * then one same-shape binary runs.
+   */
+  const bothBroadcast = (
+    op: BinaryOp,
+    a: tf.TensorInfo,
+    b: tf.TensorInfo,
+    backend: NativeBackend,
+  ): tf.TensorInfo | null => {
+    // SquaredDifference rounds twice here (sub, then square) and once on the cpu kernel: kept
+    // on the cpu kernel so that these calls stay bit-identical (the others round once on both).
+    if (op.square) return null;
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const n = sizeOf(outShape);
+    if (n < MIN_NATIVE_ELEMENTS) return null;
+    const temps: Float32Array[] = [];
+    const full = (x: tf.TensorInfo): Float32Array => {
+      const v = backend.values(x);
+      if (v.length === n) return v;
+      const plan = planBroadcast(outShape, x.shape, false)!;
+      const copy = backend.allocF32(n);
+      broadcastCopy(v, plan.dims1, copy, plan.dims0);
+      temps.push(copy);
+      return copy;
+    };
+    const out = backend.allocF32(n);
+    prims.binary(op.alg, [n], [n]).run([full(a), full(b), out]);
+    for (const t of temps) backend.releaseF32(t);
+    return backend.output(out, outShape);
+  };
   // Broadcast operands are copied into a buffer with slack, so a vector load that runs past
   // their end stays inside memory we own.
   let scratch = new Float32Array(1024);
@@ -124,7 +158,7 @@ export function binaryKernels(rt: DnnlRuntime): NativeKernelSpec[] {
       const b = input(inputs, "b", op.name);
       if (a.dtype !== "float32" || b.dtype !== "float32") return null;
       const plan = planBroadcast(a.shape, b.shape, op.commutative);
-      if (plan === null) return null;
+      if (plan === null) return bothBroadcast(op, a, b, backend);
       const n = plan.dims0.reduce((x, y) => x * y, 1);
       if (n < MIN_NATIVE_ELEMENTS) return null;
       const out = backend.allocF32(n);
