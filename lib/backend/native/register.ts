@@ -86,6 +86,8 @@ export interface KernelTiming {
 }
 
 let registration: NativeBackendStatus | undefined;
+/** Native kernels switched off by {@link disableNativeKernels} (their cpu kernels run). */
+let disabled: ReadonlySet<string> = new Set();
 let runtime: DnnlRuntime | undefined;
 let profile: Map<string, KernelTiming> | undefined;
 
@@ -164,11 +166,18 @@ function wrapKernel(
   return (args) => {
     const t0 = profile === undefined ? 0 : performance.now();
     let out: tf.TensorInfo | tf.TensorInfo[] | null = null;
-    if (spec !== undefined) out = spec.run(args as unknown as NativeKernelArgs);
+    const off = disabled.has(name);
+    if (spec !== undefined && !off) out = spec.run(args as unknown as NativeKernelArgs);
     const fellBack = out === null;
     if (out === null) out = cpuFunc(args);
     if (profile !== undefined) {
-      const key = spec === undefined ? `${name} (cpu)` : fellBack ? `${name} (declined)` : name;
+      const key = spec === undefined
+        ? `${name} (cpu)`
+        : off
+        ? `${name} (disabled)`
+        : fellBack
+        ? `${name} (declined)`
+        : name;
       let rec = profile.get(key);
       if (rec === undefined) profile.set(key, rec = { ms: 0, calls: 0, fallbacks: 0 });
       rec.ms += performance.now() - t0;
@@ -188,6 +197,25 @@ export function nativeKernelProfile(enable: boolean): Map<string, KernelTiming> 
   const out = profile ?? new Map<string, KernelTiming>();
   profile = enable ? new Map() : undefined;
   return out;
+}
+
+/**
+ * Switches the native implementation of the named kernels off (the stock cpu kernels run
+ * instead) until the next call; `[]` switches every one back on. For benchmarks that measure a
+ * native kernel against the cpu kernel it replaces (`deno task method-profile --compare`).
+ * Unknown names throw, listing the native kernels.
+ */
+export function disableNativeKernels(names: readonly string[]): void {
+  const known = new Set(registration?.kernels ?? []);
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `disableNativeKernels: ${unknown.join(", ")} ${
+        unknown.length === 1 ? "is not a native kernel" : "are not native kernels"
+      }; choose from ${[...known].sort().join(", ") || "(none: register the native backend)"}`,
+    );
+  }
+  disabled = new Set(names);
 }
 
 /** The oneDNN runtime behind the native backend (after a successful registration). */

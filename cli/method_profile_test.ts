@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { defaultExperiment } from "../lib/config/experiment.ts";
+import { registerNativeBackend } from "../lib/backend/native/register.ts";
+import { main, type MethodProfile } from "./method_profile.ts";
+import { UsageError } from "./args.ts";
+
+const native = (await registerNativeBackend()).available;
+
+/** Runs `main` with console.log captured; returns the printed lines. */
+async function captured(args: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
+  try {
+    assert.equal(await main(args), 0);
+  } finally {
+    console.log = log;
+  }
+  return lines;
+}
+
+/** A tiny saliency-moco config on the synthetic data (saliency, blur, gathers, a split). */
+async function tinyConfig(): Promise<string> {
+  const cfg = defaultExperiment();
+  cfg.method = "saliency-moco";
+  cfg.methodOptions = { queueSize: 64, hardNegatives: true };
+  cfg.data = { dataset: "synthetic", trainSize: 64, testSize: 10 };
+  cfg.encoder.backbone = { ...cfg.encoder.backbone, width: 4 };
+  cfg.optim = { ...cfg.optim, batchSize: 16 };
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/config.json`;
+  await Deno.writeTextFile(path, JSON.stringify(cfg));
+  return path;
+}
+
+Deno.test({
+  name: "method-profile runs a config with and without the JS-loop kernels: same losses",
+  ignore: !native,
+  fn: async () => {
+    const config = await tinyConfig();
+    const lines = await captured([
+      "--config",
+      config,
+      "--steps",
+      "2",
+      "--reps",
+      "2",
+      "--compare",
+      "js-loops",
+      "--json",
+    ]);
+    const p = JSON.parse(lines.join("\n")) as MethodProfile;
+    assert.deepEqual(Object.keys(p.sides), ["native", "without 11 kernels"]);
+    const [a, b] = Object.values(p.sides);
+    assert.equal(a.length, 2);
+    assert.deepEqual(a.map((r) => r.loss), b.map((r) => r.loss), "bit-identical losses");
+    // The native side ran the JS-loop kernels; the other ran their cpu kernels.
+    const names = (side: typeof a) => side[0].kernels.map(([k]) => k);
+    assert.ok(names(a).includes("MirrorPad"), names(a).join(", "));
+    assert.ok(names(b).includes("MirrorPad (disabled)"), names(b).join(", "));
+    assert.ok(a[0].phaseMs.views > 0 && a[0].phaseMs.backward > 0);
+    await Deno.remove(config.replace(/\/config.json$/, ""), { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "method-profile prints phase and kernel tables, and names bad kernels and configs",
+  ignore: !native,
+  fn: async () => {
+    const config = await tinyConfig();
+    const lines = await captured(["--config", config, "--steps", "1", "--top", "3"]);
+    const text = lines.join("\n");
+    assert.match(text, /saliency-moco, 1 steps of 16 images/);
+    assert.match(text, /\| views \| \d+ \|/);
+    assert.match(text, /kernels, native/);
+    await assert.rejects(
+      () => main(["--config", config, "--compare", "NoSuchKernel"]),
+      /NoSuchKernel is not a native kernel.*SplitV/s,
+    );
+    await assert.rejects(() => main(["--config", "/nonexistent.json"]), UsageError);
+    await Deno.remove(config.replace(/\/config.json$/, ""), { recursive: true });
+  },
+});
