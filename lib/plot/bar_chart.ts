@@ -18,10 +18,16 @@ import {
   wrapLabel,
 } from "./style.ts";
 
-/** One group of bars: `samples[c]` are the values (e.g. one per seed) of category c. */
+/**
+ * One group of bars: `samples[c]` are the values (e.g. one per seed) of category c. With
+ * `intervals`, the error bar of category c spans `intervals[c]` = [low, high] as given (e.g. a
+ * comparison's Welch or paired interval, which a t-interval of `samples` would not reproduce);
+ * `null` draws none for that category.
+ */
 export interface BarSeries {
   name: string;
   samples: readonly (readonly number[])[];
+  intervals?: readonly (readonly [number, number] | null)[];
 }
 
 /** Options of {@link barChart}. */
@@ -34,6 +40,11 @@ export interface BarChartOptions extends FigureOptions {
   error?: "ci" | "std" | "none";
   /** Confidence level of "ci" (default 0.95). */
   level?: number;
+  /**
+   * "vertical" bars (default) or "horizontal" ones, categories listed top to bottom: long or
+   * many category labels stay readable. `x` stays the category axis and `y` the value axis.
+   */
+  orientation?: "vertical" | "horizontal";
 }
 
 /**
@@ -50,13 +61,21 @@ export function barChart(
     throw new Error(`${who}: give at least one category and one series`);
   }
   const errorKind = opts.error ?? "ci";
+  const horizontal = opts.orientation === "horizontal";
   const counts: number[] = [];
-  const labels = categories.map((c) => wrapLabel(c));
+  let given = false;
+  const labels = categories.map((c) => wrapLabel(c, horizontal ? 2 * STYLE.labelChars : undefined));
   const data: Trace[] = series.map((s, i) => {
     if (s.samples.length !== categories.length) {
       throw new Error(
         `${who}: series "${s.name}" has ${s.samples.length} sample lists for ` +
           `${categories.length} categories; give one list (e.g. one value per seed) per category`,
+      );
+    }
+    if (s.intervals && s.intervals.length !== categories.length) {
+      throw new Error(
+        `${who}: series "${s.name}" has ${s.intervals.length} intervals for ` +
+          `${categories.length} categories; give one [low, high] (or null) per category`,
       );
     }
     const stats = s.samples.map((xs, c) => {
@@ -66,23 +85,40 @@ export function barChart(
       counts.push(xs.length);
       return meanConfidenceInterval(xs, opts.level ?? 0.95);
     });
-    const err = stats.map((st) =>
-      st.n < 2 || errorKind === "none" ? NaN : errorKind === "std" ? st.std : st.halfWidth
-    );
+    let plus: number[];
+    let minus: number[] | null = null;
+    if (s.intervals) {
+      given = true;
+      plus = stats.map((st, c) => s.intervals![c] ? s.intervals![c]![1] - st.mean : NaN);
+      minus = stats.map((st, c) => s.intervals![c] ? st.mean - s.intervals![c]![0] : NaN);
+      if ([...plus, ...minus].some((e) => e < 0)) {
+        throw new Error(
+          `${who}: series "${s.name}" has an interval that does not contain its bar's value; ` +
+            `give [low, high] around the mean of the samples`,
+        );
+      }
+    } else {
+      plus = stats.map((st) =>
+        st.n < 2 || errorKind === "none" ? NaN : errorKind === "std" ? st.std : st.halfWidth
+      );
+    }
     const color = seriesColor(i);
+    const values = jsonNumbers(stats.map((st) => st.mean));
     const trace: Trace = {
       type: "bar",
       name: s.name,
-      x: labels,
-      y: jsonNumbers(stats.map((st) => st.mean)),
+      ...(horizontal ? { orientation: "h", y: labels, x: values } : { x: labels, y: values }),
       marker: { color, line: { width: 0 } },
       customdata: stats.map((st) => st.n),
-      hovertemplate: `%{x}: %{y:.3g} (n=%{customdata})<extra>${s.name}</extra>`,
+      hovertemplate: horizontal
+        ? `%{y}: %{x:.3g} (n=%{customdata})<extra>${s.name}</extra>`
+        : `%{x}: %{y:.3g} (n=%{customdata})<extra>${s.name}</extra>`,
     };
-    if (err.some(Number.isFinite)) {
-      trace.error_y = {
+    if (plus.some(Number.isFinite)) {
+      trace[horizontal ? "error_x" : "error_y"] = {
         type: "data",
-        array: jsonNumbers(err),
+        ...(minus ? { symmetric: false, arrayminus: jsonNumbers(minus) } : {}),
+        array: jsonNumbers(plus),
         color: STYLE.color,
         thickness: 1.2,
         width: 4,
@@ -90,21 +126,39 @@ export function barChart(
     }
     return trace;
   });
-  const layout = styledLayout({ ...opts, note: opts.note ?? barNote(counts, errorKind, opts) }, {
+  const note = opts.note ?? barNote(counts, errorKind, opts, given);
+  const categoryAxis = styledAxis(
+    opts.x,
+    who,
+    horizontal ? { type: "category", autorange: "reversed" } : { type: "category", tickangle: 0 },
+  );
+  const valueAxis = styledAxis(
+    opts.y,
+    who,
+    { rangemode: "tozero" },
+    horizontal ? undefined : valueTitleChars(opts),
+  );
+  const layout = styledLayout({ ...opts, note }, {
     barmode: "group",
     bargap: 0.25,
     showlegend: series.length > 1,
-    xaxis: styledAxis(opts.x, who, { type: "category", tickangle: 0 }),
-    yaxis: styledAxis(opts.y, who, { rangemode: "tozero" }, valueTitleChars(opts)),
+    xaxis: horizontal ? valueAxis : categoryAxis,
+    yaxis: horizontal ? categoryAxis : valueAxis,
   });
   return { data, layout };
 }
 
 /** "Bars: mean of 3 seeds; error bars: 95% t-interval of the mean" (or std, or none). */
-function barNote(counts: readonly number[], kind: "ci" | "std" | "none", opts: BarChartOptions) {
+function barNote(
+  counts: readonly number[],
+  kind: "ci" | "std" | "none",
+  opts: BarChartOptions,
+  given: boolean,
+) {
   const lo = Math.min(...counts);
   const hi = Math.max(...counts);
   const n = lo === hi ? String(lo) : `${lo}-${hi}`;
+  if (given) return `Bars: mean of ${n} value(s); error bars: the intervals given per series`;
   if (hi < 2) return `Bars: one run each (no error bars)`;
   if (kind === "none") return `Bars: mean of ${n} seeds (no error bars)`;
   const err = kind === "std"

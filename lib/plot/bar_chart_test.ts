@@ -56,3 +56,45 @@ Deno.test("barChart: the note says what bars and error bars are; long labels wra
   const one = barChart(["a"], [{ name: "x", samples: [[1]] }], axes);
   assert.match((one.layout.title as { text: string }).text, /one run each/);
 });
+
+Deno.test("barChart: given intervals draw asymmetric error bars; they must contain the bar", () => {
+  const fig = barChart(["a", "b", "c"], [{
+    name: "diff",
+    samples: [[0.5], [-1], [2]],
+    intervals: [[-0.35, 1.35], null, [1.5, 4]],
+  }], axes);
+  validateFigure(fig);
+  type Bars = { symmetric: boolean; array: (number | null)[]; arrayminus: (number | null)[] };
+  const e = fig.data[0].error_y as Bars;
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
+  assert.equal(e.symmetric, false);
+  assert.deepEqual(e.array.map(round), [0.85, null, 2]); // high - value; none for b
+  assert.deepEqual(e.arrayminus.map(round), [0.85, null, 0.5]); // value - low
+  assert.match((fig.layout.title as { text: string }).text, /intervals given per series/);
+  assert.throws(
+    () => barChart(["a"], [{ name: "x", samples: [[3]], intervals: [[0, 1]] }], axes),
+    /does not contain its bar's value/,
+  );
+  assert.throws(
+    () => barChart(["a", "b"], [{ name: "x", samples: [[1], [2]], intervals: [[0, 2]] }], axes),
+    /1 intervals for 2 categories/,
+  );
+});
+
+Deno.test("barChart: horizontal bars list categories top to bottom with the value axis along x", () => {
+  const cats = ["S-MAG Table 3: HSAGM vs GAP", "saliency poster: saliency vs random"];
+  const fig = barChart(cats, [{ name: "x", samples: [[1, 2, 3], [2, 3, 4]] }], {
+    ...axes,
+    orientation: "horizontal",
+  });
+  validateFigure(fig);
+  const t = fig.data[0];
+  assert.equal(t.orientation, "h");
+  assert.deepEqual(t.x, [2, 3]);
+  assert.equal((t.y as string[]).length, 2);
+  assert.ok(t.error_x !== undefined && t.error_y === undefined);
+  const yaxis = fig.layout.yaxis as { type: string; autorange: string };
+  assert.equal(yaxis.type, "category");
+  assert.equal(yaxis.autorange, "reversed");
+  assert.equal((fig.layout.xaxis as { title: { text: string } }).title.text, "Top-1 (%)");
+});
