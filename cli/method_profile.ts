@@ -7,6 +7,7 @@
  * ```
  * deno task method-profile --config results/saliency-where/runs/random-s0-d93b137d5f19/config.json
  * deno task method-profile --config <run>/config.json --steps 8 --reps 3 --compare js-loops
+ * deno task method-profile --config <run>/config.json --compare js-loops --out results/bench/x.json
  * ```
  *
  * The steps are what `deno task train` runs for that config (data order, views, forward,
@@ -68,6 +69,7 @@ Usage: deno task method-profile --config <run>/config.json [options]
   --backend <name>    the kit's backend (default auto; --compare needs native)
   --data-dir <dir>    where the data set lives (default $KIT_DATA_DIR / ../shared/datasets)
   --json              print one JSON object instead of tables
+  --out <file>        also write that JSON object to a file (e.g. under results/bench/)
   -h, --help          this text
 `;
 
@@ -236,6 +238,7 @@ export async function main(args: string[]): Promise<number> {
       backend: { type: "string", default: "auto" },
       "data-dir": { type: "string" },
       json: { type: "boolean", default: false },
+      out: { type: "string" },
     },
   }, HELP);
   if (!cli) return 0;
@@ -314,6 +317,10 @@ export async function main(args: string[]): Promise<number> {
     ...(compare ? { compared: compare } : {}),
   };
   console.log(values.json ? JSON.stringify(profile) : formatProfile(profile, top));
+  if (values.out) {
+    await Deno.writeTextFile(values.out, JSON.stringify(profile, null, 1) + "\n");
+    log(`wrote ${values.out}`);
+  }
   return 0;
 }
 

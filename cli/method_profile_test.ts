@@ -68,8 +68,11 @@ Deno.test({
   ignore: !native,
   fn: async () => {
     const config = await tinyConfig();
-    const lines = await captured(["--config", config, "--steps", "1", "--top", "3"]);
+    const out = `${config.replace(/config.json$/, "")}profile.json`;
+    const lines = await captured(["--config", config, "--steps", "1", "--top", "3", "--out", out]);
     const text = lines.join("\n");
+    const saved = JSON.parse(await Deno.readTextFile(out)) as MethodProfile;
+    assert.equal(saved.sides.native[0].phaseMs.views > 0, true);
     assert.match(text, /saliency-moco, 1 steps of 16 images/);
     assert.match(text, /\| views \| \d+ \|/);
     assert.match(text, /kernels, native/);
