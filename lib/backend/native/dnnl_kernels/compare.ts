@@ -16,16 +16,55 @@ import type { DnnlRuntime } from "../dnnl_runtime.ts";
 import { input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 import { MIN_NATIVE_ELEMENTS } from "./binary.ts";
 
-type Compare = (a: number, b: number) => boolean;
+/** A comparison, by the tfjs kernel it implements. */
+export type Comparison = "<" | "<=" | ">" | ">=" | "==" | "!=";
 
-const COMPARISONS: [string, Compare][] = [
-  [tf.Less, (a, b) => a < b],
-  [tf.LessEqual, (a, b) => a <= b],
-  [tf.Greater, (a, b) => a > b],
-  [tf.GreaterEqual, (a, b) => a >= b],
-  [tf.Equal, (a, b) => a === b],
-  [tf.NotEqual, (a, b) => a !== b],
+const COMPARISONS: [string, Comparison][] = [
+  [tf.Less, "<"],
+  [tf.LessEqual, "<="],
+  [tf.Greater, ">"],
+  [tf.GreaterEqual, ">="],
+  [tf.Equal, "=="],
+  [tf.NotEqual, "!="],
 ];
+
+/**
+ * `out[o..o+n) = a[pa + k*ia] cmp b[pb + k*ib]`: one loop per comparison, so each stays
+ * monomorphic (a comparison function passed in would be called per element).
+ */
+function compareRun(
+  cmp: Comparison,
+  a: Float32Array,
+  pa: number,
+  ia: number,
+  b: Float32Array,
+  pb: number,
+  ib: number,
+  n: number,
+  out: Uint8Array,
+  o: number,
+): void {
+  switch (cmp) {
+    case "<":
+      for (let k = 0; k < n; k++, pa += ia, pb += ib) out[o + k] = a[pa] < b[pb] ? 1 : 0;
+      return;
+    case "<=":
+      for (let k = 0; k < n; k++, pa += ia, pb += ib) out[o + k] = a[pa] <= b[pb] ? 1 : 0;
+      return;
+    case ">":
+      for (let k = 0; k < n; k++, pa += ia, pb += ib) out[o + k] = a[pa] > b[pb] ? 1 : 0;
+      return;
+    case ">=":
+      for (let k = 0; k < n; k++, pa += ia, pb += ib) out[o + k] = a[pa] >= b[pb] ? 1 : 0;
+      return;
+    case "==":
+      for (let k = 0; k < n; k++, pa += ia, pb += ib) out[o + k] = a[pa] === b[pb] ? 1 : 0;
+      return;
+    case "!=":
+      for (let k = 0; k < n; k++, pa += ia, pb += ib) out[o + k] = a[pa] !== b[pb] ? 1 : 0;
+      return;
+  }
+}
 
 /**
  * The strides with which the output `[...out]` reads an operand of `shape` (right-aligned,
@@ -43,19 +82,19 @@ export function broadcastStrides(shape: readonly number[], out: readonly number[
   return strides;
 }
 
-/** `out[i] = cmp(a[..], b[..]) ? 1 : 0` over the broadcast output shape `outShape`. */
+/** `out[i] = a[..] cmp b[..] ? 1 : 0` over the broadcast output shape `outShape`. */
 export function compareInto(
   a: Float32Array,
   aShape: readonly number[],
   b: Float32Array,
   bShape: readonly number[],
   outShape: readonly number[],
-  cmp: Compare,
+  cmp: Comparison,
   out: Uint8Array,
 ): void {
   const r = outShape.length;
   if (r === 0) {
-    out[0] = cmp(a[0], b[0]) ? 1 : 0;
+    compareRun(cmp, a, 0, 0, b, 0, 0, 1, out, 0);
     return;
   }
   const sa = broadcastStrides(aShape, outShape);
@@ -66,9 +105,8 @@ export function compareInto(
   let o = 0;
   const walk = (level: number, offA: number, offB: number): void => {
     if (level === r - 1) {
-      for (let k = 0, pa = offA, pb = offB; k < inner; k++, pa += ia, pb += ib) {
-        out[o++] = cmp(a[pa], b[pb]) ? 1 : 0;
-      }
+      compareRun(cmp, a, offA, ia, b, offB, ib, inner, out, o);
+      o += inner;
       return;
     }
     for (let k = 0; k < outShape[level]; k++) {
