@@ -6,6 +6,7 @@
  *
  * ```
  * deno task method-profile --config results/saliency-where/runs/random-s0-d93b137d5f19/config.json
+ * deno task method-profile --ablation saliency-how --arm blur     # an arm's config, seed 0
  * deno task method-profile --config <run>/config.json --steps 8 --reps 3 --compare js-loops
  * deno task method-profile --config <run>/config.json --compare js-loops --out results/bench/x.json
  * ```
@@ -36,6 +37,9 @@ import type { ImageDataset, ImageSplit } from "../lib/data/dataset.ts";
 import { backendFlag, parseCommandLine, positiveIntegerFlag, UsageError } from "./args.ts";
 import { median } from "./bench_e2e.ts";
 import { runMain } from "./run_main.ts";
+import { getAblation } from "../lib/ablation/ablations.ts";
+import { armConfig } from "../lib/ablation/runner.ts";
+import { EVIDENCE_PROFILE, PROFILE_NAMES, type ProfileName } from "../lib/ablation/spec.ts";
 
 /**
  * The native kernels written as plain-JS loops on 2026-12-05 (slices, splits, gathers, mirror
@@ -58,8 +62,12 @@ export const JS_LOOP_KERNELS = [
 const HELP = `A few training steps of one run's config, timed per phase and per kernel.
 
 Usage: deno task method-profile --config <run>/config.json [options]
+       deno task method-profile --ablation <name> --arm <arm> [--profile <p>] [options]
 
-  --config <file>     a run's config.json (any method; required)
+  --config <file>     a run's config.json (any method)
+  --ablation <name>   or an ablation's arm (seed 0) under --profile (default ${EVIDENCE_PROFILE})
+  --arm <name>        the arm of --ablation
+  --profile <p>       ${PROFILE_NAMES.join(" | ")}
   --steps <n>         training steps per repetition (default 5)
   --reps <n>          repetitions (default 1; with --compare, of each side, interleaved)
   --threads <n>       compute threads (default 1, as one ablation runner)
@@ -108,6 +116,33 @@ async function readConfig(path: string): Promise<ExperimentConfig> {
       `cannot read --config ${path}: ${(err as Error).message}; ` +
         "give a config.json written by a run (e.g. results/<ablation>/runs/<run>/config.json)",
     );
+  }
+}
+
+/** The config of an ablation's arm, seed 0, under a profile (as `deno task ablate` builds it). */
+async function ablationConfig(
+  name: string,
+  arm: string | undefined,
+  profile: string,
+): Promise<ExperimentConfig> {
+  if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
+    throw new UsageError(`--profile ${profile}: use one of ${PROFILE_NAMES.join(", ")}`);
+  }
+  let spec;
+  try {
+    spec = await getAblation(name);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (!arm) {
+    throw new UsageError(
+      `--ablation ${name} needs --arm, one of ${spec.arms.map((a) => a.name).join(", ")}`,
+    );
+  }
+  try {
+    return armConfig(spec, arm, 0, profile as ProfileName);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 
@@ -230,6 +265,9 @@ export async function main(args: string[]): Promise<number> {
     args,
     options: {
       config: { type: "string" },
+      ablation: { type: "string" },
+      arm: { type: "string" },
+      profile: { type: "string", default: EVIDENCE_PROFILE },
       steps: { type: "string", default: "5" },
       reps: { type: "string", default: "1" },
       threads: { type: "string", default: "1" },
@@ -243,7 +281,9 @@ export async function main(args: string[]): Promise<number> {
   }, HELP);
   if (!cli) return 0;
   const { values } = cli;
-  if (!values.config) throw new UsageError(`--config is required\n\n${HELP}`);
+  if (!values.config === !values.ablation) {
+    throw new UsageError(`give --config <file> or --ablation <name> --arm <arm>\n\n${HELP}`);
+  }
   const steps = positiveIntegerFlag("steps", values.steps)!;
   const reps = positiveIntegerFlag("reps", values.reps)!;
   const threads = positiveIntegerFlag("threads", values.threads)!;
@@ -265,7 +305,9 @@ export async function main(args: string[]): Promise<number> {
   if (compare) disableNativeKernels(compare); // checks the names before anything runs
   disableNativeKernels([]);
 
-  let cfg = await readConfig(values.config);
+  let cfg = values.config
+    ? await readConfig(values.config)
+    : await ablationConfig(values.ablation!, values.arm, values.profile!);
   const count = cfg.optim.batchSize * steps;
   const ds = await loadDataset(cfg.data.dataset, {
     dataDir: values["data-dir"],
@@ -306,7 +348,7 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   const profile: MethodProfile = {
-    config: values.config,
+    config: values.config ?? `${values.ablation}/${values.arm} (${values.profile})`,
     method: cfg.method,
     steps,
     batchSize: cfg.optim.batchSize,

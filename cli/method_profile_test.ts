@@ -84,3 +84,30 @@ Deno.test({
     await Deno.remove(config.replace(/\/config.json$/, ""), { recursive: true });
   },
 });
+
+Deno.test({
+  name: "method-profile builds an ablation arm's config, and names missing or unknown arms",
+  ignore: !native,
+  fn: async () => {
+    const lines = await captured([
+      "--ablation",
+      "saliency-how",
+      "--arm",
+      "blur",
+      "--profile",
+      "tiny",
+      "--steps",
+      "1",
+      "--json",
+    ]);
+    const p = JSON.parse(lines.join("\n")) as MethodProfile;
+    assert.equal(p.method, "saliency-moco");
+    assert.equal(p.config, "saliency-how/blur (tiny)");
+    await assert.rejects(() => main(["--ablation", "saliency-how"]), /needs --arm, one of mocov2/);
+    await assert.rejects(
+      () => main(["--ablation", "saliency-how", "--arm", "nope", "--profile", "tiny"]),
+      /no arm "nope"/,
+    );
+    await assert.rejects(() => main(["--steps", "1"]), /give --config <file> or --ablation/);
+  },
+});
