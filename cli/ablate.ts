@@ -33,7 +33,7 @@ import {
   progressBar,
   waitForAblation,
 } from "../lib/ablation/status.ts";
-import { EVIDENCE_PROFILE, PROFILE_NAMES } from "../lib/ablation/spec.ts";
+import { defaultResultsDir, EVIDENCE_PROFILE, PROFILE_NAMES } from "../lib/ablation/spec.ts";
 import { formatSummaryTable } from "../lib/ablation/summary.ts";
 import { shellQuote, writeCommandRecord } from "../lib/ablation/command_record.ts";
 import { codeVersion } from "../lib/train/run_record.ts";
@@ -70,6 +70,9 @@ Usage: deno task ablate <name> [options]
   --threads <n>        CPU threads for the backend
   --data-dir <dir>     where local dataset archives live (or env KIT_DATA_DIR)
   --quiet              only the runner's lines on stderr, not each run's training log
+  --no-reuse           train every run here; by default (with the default --out) a run whose
+                       exact config (hash) finished under another ablation's results folder is
+                       copied from there, with reused-from.json naming the source
   --status             which runs are done, running, pending, failed (run records, squeue, sacct)
   --wait               wait (with a progress bar) until no run is pending or running, then
                        write the tables; with --executor slurm: after submitting
@@ -105,6 +108,7 @@ const FLAGS = {
   threads: { type: "string" },
   "data-dir": { type: "string" },
   quiet: { type: "boolean" },
+  "no-reuse": { type: "boolean" },
   status: { type: "boolean" },
   wait: { type: "boolean" },
   poll: { type: "string" },
@@ -213,6 +217,10 @@ async function invocation(
     runLog: values.quiet ? () => {} : undefined,
     progress: values.quiet ? () => {} : undefined,
     shouldStop: stop.requested,
+    // Only among the kit's own results folders: a custom --out may sit beside anything.
+    reuse: !values["no-reuse"] &&
+      (values.out === undefined ||
+        resolve(values.out) === resolve(defaultResultsDir(spec.name, profile))),
   };
   return { args, values, spec, profile, executor, pollSeconds, runOpts, stop };
 }
@@ -340,6 +348,7 @@ async function runAndRecord(call: Invocation, started: Date): Promise<number> {
     trained: outcome.trained.length,
     cached: outcome.cached.length,
     byOthers: outcome.byOthers.length,
+    reused: outcome.reused,
     files,
     summaryText,
     partial: outcome.partial,
@@ -378,6 +387,7 @@ function taskArgs(spec: AblationSpec, opts: AblationOptions, quiet: boolean): st
   if (opts.backend) a.push("--backend", opts.backend);
   if (opts.threads !== undefined) a.push("--threads", String(opts.threads));
   if (opts.dataDir) a.push("--data-dir", resolve(opts.dataDir));
+  if (opts.reuse === false) a.push("--no-reuse");
   if (quiet) a.push("--quiet");
   return a;
 }

@@ -34,6 +34,8 @@ export interface CommandRecord {
   trained: number;
   cached: number;
   byOthers: number;
+  /** Runs copied from another ablation's folder (same config), with the folder copied. */
+  reused?: { id: string; from: string }[];
   /** Files written (tables, figures). */
   files: string[];
   /** The summary table as text. */
@@ -50,6 +52,17 @@ export function partialLines(rec: Pick<CommandRecord, "partial" | "seeds">): str
     `- **PARTIAL**: ${rec.partial.finished} of ${rec.partial.planned} planned runs finished; ` +
     `seeds per arm (of ${rec.seeds}): ${arms}. The tables hold only these runs; rerun the ` +
     "command without `--partial` to train the rest (finished runs are cached).",
+  ];
+}
+
+/** "- runs reused from other ablations (same config): `id` from `dir`, ..." (empty when none). */
+export function reusedLines(reused: readonly { id: string; from: string }[]): string[] {
+  if (reused.length === 0) return [];
+  return [
+    `- runs copied from another ablation's folder (same config hash, trained there; ` +
+    `\`reused-from.json\` in each): ${
+      reused.map((r) => `\`${r.id}\` from \`${r.from}\``).join(", ")
+    }`,
   ];
 }
 
@@ -93,6 +106,7 @@ export function commandMarkdown(rec: CommandRecord): string {
     `- wall time of this command: ${rec.wallSeconds.toFixed(1)} s ` +
     `(runs trained here: ${rec.trained}, cached: ${rec.cached}, by another runner: ${rec.byOthers})`,
     runTimeLine(rec.runSeconds),
+    ...reusedLines(rec.reused ?? []),
     `- kit commit: ${commit}; Deno ${rec.code.deno}`,
     "",
     "## Summary (mean over seeds, sample std, 95% Student-t interval)",

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { configHash, defaultExperiment, type ExperimentConfig } from "../config/experiment.ts";
 import type { BackendRequest } from "../backend/select.ts";
 import type { ImageDataset } from "../data/dataset.ts";
@@ -45,6 +45,7 @@ import { type AblationRow, rowFromResult, type RunIdentity, summaryMetrics } fro
 import { summarize, type SummaryRow } from "./summary.ts";
 import { type ArmComparison, compareArms } from "./compare.ts";
 import { describeOwner, type LockOwner, tryAcquireRunLock } from "./run_lock.ts";
+import { copyReusedRun, findReusableRun, reusedFrom } from "./reuse_run.ts";
 import {
   comparisonsFrame,
   runsFrame,
@@ -94,6 +95,13 @@ export interface AblationOptions {
    * lock is removed and taken. Default: no extra rule.
    */
   isLockStale?: (run: PlannedRun, holder: LockOwner | undefined) => Promise<boolean>;
+  /**
+   * Before training a new run, look for a finished run of the same config (same config hash)
+   * in the other ablation folders beside this one (the folders of `dirname(outDir)`) and copy
+   * it instead (see reuse_run.ts). Default false, so that a library caller's runs never depend
+   * on what else lies beside its output folder; `deno task ablate` turns it on (`--no-reuse`).
+   */
+  reuse?: boolean;
 }
 
 /** One run of the plan. */
@@ -133,6 +141,8 @@ export interface AblationOutcome {
   cached: string[];
   /** Run ids finished by another runner while this one waited. */
   byOthers: string[];
+  /** Finished runs of this outcome that are copies of another ablation's run, and from where. */
+  reused: { id: string; from: string }[];
   /** Dry run: state of each run id. */
   states: Record<string, RunState>;
   /** With `partial`: finished runs against planned runs, and the seeds each arm has. */
@@ -281,7 +291,8 @@ async function trainRuns(
           done: rowsById.size,
           total,
         });
-        (by === "others" ? outcome.byOthers : outcome.trained).push(run.id);
+        (by === "others" ? outcome.byOthers : by === "reused" ? outcome.cached : outcome.trained)
+          .push(run.id);
         rowsById.set(run.id, rowFromResult(identity(run), result, spec.metrics));
         progressed = true;
       } finally {
@@ -351,7 +362,7 @@ async function trainLockedRun(
   opts: AblationOptions,
   datasetFor: (cfg: ExperimentConfig) => Promise<ImageDataset>,
   status: { log: (line: string) => void; done: number; total: number },
-): Promise<{ result: ExperimentResult; by: "others" | "this runner" }> {
+): Promise<{ result: ExperimentResult; by: "others" | "this runner" | "reused" }> {
   const { log } = status;
   if (attempt.tookOverFrom) {
     log(`${where(run)}: took over the stale lock of ${describeOwner(attempt.tookOverFrom)}`);
@@ -360,6 +371,14 @@ async function trainLockedRun(
   const now = await finishedResult(run);
   if (now) return { result: now, by: "others" };
   const state = await runState(run);
+  if (state === "new" && opts.reuse) {
+    const found = await findReusableRun(reuseRoot(run), run.configHash, run.runDir);
+    if (found) {
+      await copyReusedRun(found.dir, run.runDir);
+      log(`${where(run)}: reusing ${found.dir} (same config, finished there): ${run.id}`);
+      return { result: found.result, by: "reused" };
+    }
+  }
   log(
     `${where(run)}: ${state === "resumable" ? "resuming" : "training"} ${run.id} ` +
       `(${status.done}/${status.total} done)`,
@@ -385,6 +404,11 @@ async function trainLockedRun(
   }
 }
 
+/** The folder holding the ablation folders (`results/` for `results/<ablation>/runs/<id>`). */
+function reuseRoot(run: PlannedRun): string {
+  return dirname(dirname(dirname(run.runDir)));
+}
+
 function where(run: PlannedRun): string {
   return `arm ${run.armIndex}/${run.armCount} (${run.arm}) seed ${run.seedIndex}/${run.seedCount}`;
 }
@@ -406,6 +430,7 @@ function emptyOutcome(
     trained: [],
     cached: [],
     byOthers: [],
+    reused: [],
     states: {},
     figures: [],
     seconds: 0,
@@ -487,10 +512,15 @@ export async function runAblation(
     for (const run of runs) {
       const state = (await readFinished(run)) ? "finished" : await runState(run);
       outcome.states[run.id] = state;
+      const reusable = state === "new" && opts.reuse
+        ? await findReusableRun(reuseRoot(run), run.configHash, run.runDir)
+        : undefined;
       const what = state === "finished"
         ? "finished (cached)"
         : state === "resumable"
         ? "would resume from its checkpoint"
+        : reusable
+        ? `would reuse ${reusable.dir} (same config)`
         : "would run";
       log(`${where(run)}: ${what}: ${run.runDir}`);
     }
@@ -512,6 +542,10 @@ export async function runAblation(
   }
 
   outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
+  for (const run of runs) {
+    const from = rowsById.has(run.id) ? await reusedFrom(run.runDir) : undefined;
+    if (from) outcome.reused.push({ id: run.id, from });
+  }
   if (opts.partial) {
     const seedsPerArm: Record<string, number> = {};
     for (const arm of spec.arms) {
