@@ -63,8 +63,9 @@ Usage: deno task ablate <name> [options]
   --out <dir>          output folder (default results/<name> for ${EVIDENCE_PROFILE},
                        results/<name>-<profile> for the others)
   --dry-run            list the runs and whether each is cached, resumable or new; train nothing
-  --partial            train nothing; write the tables from the runs finished so far, marked
-                       PARTIAL in COMMAND.md and plan.json with the seeds each arm has
+  --partial            train nothing; write the tables from the runs finished so far (and the
+                       runs it can reuse, see --no-reuse), marked PARTIAL in COMMAND.md and
+                       plan.json with the seeds each arm has
   --list               list the ablations (--verbose: with their questions)
   --backend <name>     auto | ${BACKEND_NAMES.join(" | ")} (default auto, or env KIT_BACKEND)
   --threads <n>        CPU threads for the backend

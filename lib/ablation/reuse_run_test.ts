@@ -78,6 +78,21 @@ Deno.test("runner with reuse: a run finished under another ablation is copied, n
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("--partial with reuse copies runs finished elsewhere and trains nothing", async () => {
+  const root = await Deno.makeTempDir();
+  const { first, second } = specs();
+  await runAblation(first, options(join(root, "first"), [], true));
+  const part = await runAblation(second, {
+    ...options(join(root, "second"), [], true),
+    partial: true,
+  });
+  assert.equal(part.trained.length, 0);
+  assert.deepEqual(part.rows.map((r) => r.arm), ["shared"]);
+  assert.equal(part.reused.length, 1);
+  assert.deepEqual(part.partial, { finished: 1, planned: 2, seedsPerArm: { shared: 1, own: 0 } });
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("runner without reuse (the library default) trains every run itself", async () => {
   const root = await Deno.makeTempDir();
   const { first, second } = specs();

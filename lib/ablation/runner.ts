@@ -70,7 +70,8 @@ export interface AblationOptions {
   /**
    * Train nothing; write the tables and figures from the runs finished so far
    * (a partial result across sessions: `plan.json` and the outcome say how many
-   * runs of the plan, and how many seeds per arm, they hold).
+   * runs of the plan, and how many seeds per arm, they hold). With `reuse`, runs of the same
+   * config finished under other ablations are copied in first.
    */
   partial?: boolean;
   backend?: BackendRequest;
@@ -404,6 +405,26 @@ async function trainLockedRun(
   }
 }
 
+/**
+ * `--partial` with reuse: copies a finished run of the same config from another ablation when
+ * this run is new and no runner holds it (under its lock). Says whether it copied.
+ */
+async function copyIfReusable(run: PlannedRun, log: (line: string) => void): Promise<boolean> {
+  if ((await runState(run)) !== "new") return false;
+  const found = await findReusableRun(reuseRoot(run), run.configHash, run.runDir);
+  if (!found) return false;
+  const attempt = await tryAcquireRunLock(run.lockPath);
+  if (!attempt.acquired) return false;
+  try {
+    if ((await runState(run)) !== "new") return false;
+    await copyReusedRun(found.dir, run.runDir);
+    log(`${where(run)}: reusing ${found.dir} (same config, finished there): ${run.id}`);
+    return true;
+  } finally {
+    await attempt.lock.release();
+  }
+}
+
 /** The folder holding the ablation folders (`results/` for `results/<ablation>/runs/<id>`). */
 function reuseRoot(run: PlannedRun): string {
   return dirname(dirname(dirname(run.runDir)));
@@ -530,7 +551,10 @@ export async function runAblation(
   }
 
   if (opts.partial) {
-    for (const run of runs) await readFinished(run);
+    for (const run of runs) {
+      if (await readFinished(run)) continue;
+      if (opts.reuse && await copyIfReusable(run, log)) await readFinished(run);
+    }
     if (rowsById.size === 0) {
       throw new Error(
         `${spec.name} (${profile}): no finished run in ${outDir}/runs, so there is nothing to ` +
