@@ -35,7 +35,8 @@ export interface ReusableRun {
  * Looks in every `<root>/<folder>/runs/` (root: the folder holding the ablation folders, e.g.
  * `results/`) for a finished run whose folder name ends in `-<configHash>` and whose
  * `result.json` records that hash. `ownDir` (the run's own folder) is skipped. Returns the
- * first match in name order, or undefined.
+ * first match in name order that was trained there (not itself a copy), else the first copy,
+ * else undefined.
  */
 export async function findReusableRun(
   root: string,
@@ -49,6 +50,7 @@ export async function findReusableRun(
   } catch {
     return undefined; // no results folder yet
   }
+  let copy: ReusableRun | undefined;
   for (const folder of folders.sort()) {
     const runsDir = join(root, folder, "runs");
     const names: string[] = [];
@@ -63,10 +65,13 @@ export async function findReusableRun(
       const dir = join(runsDir, name);
       if (resolve(dir) === resolve(ownDir)) continue;
       const result = await readJsonIfExists<ExperimentResult>(join(dir, "result.json"));
-      if (result && result.configHash === configHash) return { dir, result };
+      if (!result || result.configHash !== configHash) continue;
+      // Prefer the run as trained to another ablation's copy of it.
+      if (await reusedFrom(dir) === undefined) return { dir, result };
+      copy ??= { dir, result };
     }
   }
-  return undefined;
+  return copy;
 }
 
 /**

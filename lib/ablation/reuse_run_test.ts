@@ -123,6 +123,15 @@ Deno.test("findReusableRun checks the recorded hash and skips the run's own fold
   assert.equal(await findReusableRun(join(root, "missing"), hash, dir), undefined);
   const to = join(root, "y", "runs", `b-s0-${hash}`);
   await copyReusedRun(dir, to);
+  // A third ablation finds the run as trained, not the copy ("x" and "y" sort before "z"; the
+  // copy would also match).
+  const third = join(root, "z", "runs", `c-s0-${hash}`);
+  await Deno.rename(join(root, "x"), join(root, "zz"));
+  assert.equal(
+    (await findReusableRun(root, hash, third))?.dir,
+    join(root, "zz", "runs", `arm-s0-${hash}`),
+  );
+  await Deno.rename(join(root, "zz"), join(root, "x"));
   const names: string[] = [];
   for await (const e of Deno.readDir(to)) names.push(e.name);
   assert.deepEqual(names.sort(), ["config.json", "result.json", REUSED_FILE]);

@@ -121,7 +121,8 @@ export function barChart(
         array: jsonNumbers(plus),
         color: STYLE.color,
         thickness: 1.2,
-        width: 4,
+        // plotly draws a missing interval as a zero-length bar; without caps it stays invisible.
+        width: s.intervals?.some((iv) => iv === null) ? 0 : 4,
       };
     }
     return trace;

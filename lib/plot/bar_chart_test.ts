@@ -68,6 +68,7 @@ Deno.test("barChart: given intervals draw asymmetric error bars; they must conta
   const e = fig.data[0].error_y as Bars;
   const round = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
   assert.equal(e.symmetric, false);
+  assert.equal((fig.data[0].error_y as { width: number }).width, 0, "no caps: b has none");
   assert.deepEqual(e.array.map(round), [0.85, null, 2]); // high - value; none for b
   assert.deepEqual(e.arrayminus.map(round), [0.85, null, 0.5]); // value - low
   assert.match((fig.layout.title as { text: string }).text, /intervals given per series/);
