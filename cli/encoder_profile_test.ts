@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { main } from "./encoder_profile.ts";
+import { capturedLines } from "./capture_log.ts";
 
 /** Runs `main` with console.log captured; returns the printed lines. */
-async function captured(args: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
-  try {
-    assert.equal(await main(args), 0);
-  } finally {
-    console.log = log;
-  }
-  return lines;
-}
+const captured = (args: string[]) => capturedLines(main, args);
 
 Deno.test("encoder-profile times an encoder with each neck and lists its kernels", async () => {
   for (const neck of ["gap", "hsagm"]) {

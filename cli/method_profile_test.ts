@@ -2,22 +2,13 @@ import assert from "node:assert/strict";
 import { defaultExperiment } from "../lib/config/experiment.ts";
 import { registerNativeBackend } from "../lib/backend/native/register.ts";
 import { main, type MethodProfile } from "./method_profile.ts";
+import { capturedLines } from "./capture_log.ts";
 import { UsageError } from "./args.ts";
 
 const native = (await registerNativeBackend()).available;
 
 /** Runs `main` with console.log captured; returns the printed lines. */
-async function captured(args: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
-  try {
-    assert.equal(await main(args), 0);
-  } finally {
-    console.log = log;
-  }
-  return lines;
-}
+const captured = (args: string[]) => capturedLines(main, args);
 
 /** A tiny saliency-moco config on the synthetic data (saliency, blur, gathers, a split). */
 async function tinyConfig(): Promise<string> {
