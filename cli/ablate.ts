@@ -319,9 +319,11 @@ async function runAndRecord(call: Invocation, started: Date): Promise<number> {
   if (values["dry-run"]) {
     const states = Object.values(outcome.states);
     const count = (s: string) => states.filter((x) => x === s).length;
+    const reuse = outcome.reusable.length;
     console.log(
       `${spec.name} (${outcome.profile}): ${states.length} runs: ${count("finished")} cached, ` +
-        `${count("resumable")} to resume, ${count("new")} to run; output ${outcome.outDir}`,
+        `${count("resumable")} to resume, ${count("new") - reuse} to run` +
+        `${reuse > 0 ? `, ${reuse} to copy from other ablations` : ""}; output ${outcome.outDir}`,
     );
     return 0;
   }

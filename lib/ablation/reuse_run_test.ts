@@ -51,8 +51,12 @@ Deno.test("runner with reuse: a run finished under another ablation is copied, n
   const source = a.runs[0].runDir;
 
   const dryLines: string[] = [];
-  await runAblation(second, { ...options(join(root, "second"), dryLines, true), dryRun: true });
+  const dry = await runAblation(second, {
+    ...options(join(root, "second"), dryLines, true),
+    dryRun: true,
+  });
   assert.ok(dryLines.some((l) => l.includes(`would reuse ${source}`)), dryLines.join("\n"));
+  assert.deepEqual(dry.reusable.map((r) => r.from), [source]);
 
   const lines: string[] = [];
   const b = await runAblation(second, options(join(root, "second"), lines, true));

@@ -146,6 +146,8 @@ export interface AblationOutcome {
   reused: { id: string; from: string }[];
   /** Dry run: state of each run id. */
   states: Record<string, RunState>;
+  /** Dry run with reuse: the new runs that would be copied from another ablation, and from where. */
+  reusable: { id: string; from: string }[];
   /** With `partial`: finished runs against planned runs, and the seeds each arm has. */
   partial?: { finished: number; planned: number; seedsPerArm: Record<string, number> };
   tables?: TablePaths;
@@ -453,6 +455,7 @@ function emptyOutcome(
     byOthers: [],
     reused: [],
     states: {},
+    reusable: [],
     figures: [],
     seconds: 0,
   };
@@ -536,6 +539,7 @@ export async function runAblation(
       const reusable = state === "new" && opts.reuse
         ? await findReusableRun(reuseRoot(run), run.configHash, run.runDir)
         : undefined;
+      if (reusable) outcome.reusable.push({ id: run.id, from: reusable.dir });
       const what = state === "finished"
         ? "finished (cached)"
         : state === "resumable"
