@@ -230,15 +230,18 @@ function caseSplit(
 }
 
 /** What one training run reports. */
-interface RunTiming {
+export interface RunTiming {
   seconds: number;
   lastEpochSeconds: number;
   phaseSeconds: Record<string, number>;
   finalLoss: number;
 }
 
-/** One kit training run in this process (`threads`: the backend's, as `trainMethod` takes them). */
-async function kitRun(
+/**
+ * One kit training run in this process (`threads`: the backend's, as `trainMethod` takes them),
+ * on `ds.train`; removes `checkpointDir` when done.
+ */
+export async function kitRun(
   cfg: ExperimentConfig,
   ds: ImageDataset,
   checkpointDir: string,

@@ -18,14 +18,12 @@
  *
  * @module
  */
-import { defaultExperiment, type ExperimentConfig } from "../lib/config/experiment.ts";
+import type { ExperimentConfig } from "../lib/config/experiment.ts";
+import { join } from "node:path";
 import { loadDataset } from "../lib/data/registry.ts";
 import { subsetSplit } from "../lib/data/splits.ts";
-import { channelStats } from "../lib/data/channel_stats.ts";
-import { buildMethod, withDefaultOptions } from "../lib/methods/all.ts";
+import { withDefaultOptions } from "../lib/methods/all.ts";
 import { withInputChannels } from "../lib/experiment/preflight.ts";
-import { trainMethod } from "../lib/train/trainer.ts";
-import { PhaseTimer } from "../lib/train/phase_timer.ts";
 import { type BackendRequest, initBackend } from "../lib/backend/select.ts";
 import {
   disableNativeKernels,
@@ -35,7 +33,8 @@ import {
 import { cpuModel } from "../lib/backend/cpu_model.ts";
 import type { ImageDataset, ImageSplit } from "../lib/data/dataset.ts";
 import { backendFlag, parseCommandLine, positiveIntegerFlag, UsageError } from "./args.ts";
-import { median } from "./bench_e2e.ts";
+import { kitRun, median } from "./bench_e2e.ts";
+import { baseConfig } from "./train.ts";
 import { runMain } from "./run_main.ts";
 import { getAblation } from "../lib/ablation/ablations.ts";
 import { armConfig } from "../lib/ablation/runner.ts";
@@ -108,17 +107,6 @@ export interface MethodProfile {
   compared?: string[];
 }
 
-async function readConfig(path: string): Promise<ExperimentConfig> {
-  try {
-    return { ...defaultExperiment(), ...JSON.parse(await Deno.readTextFile(path)) };
-  } catch (err) {
-    throw new UsageError(
-      `cannot read --config ${path}: ${(err as Error).message}; ` +
-        "give a config.json written by a run (e.g. results/<ablation>/runs/<run>/config.json)",
-    );
-  }
-}
-
 /** The config of an ablation's arm, seed 0, under a profile (as `deno task ablate` builds it). */
 async function ablationConfig(
   name: string,
@@ -154,45 +142,26 @@ function firstImages(split: ImageSplit, count: number): ImageSplit {
 async function oneRun(
   cfg: ExperimentConfig,
   ds: ImageDataset,
-  train: ImageSplit,
   steps: number,
   threads: number,
   profileKernels: boolean,
 ): Promise<SideRun> {
-  const method = buildMethod(cfg, {
-    imageShape: ds.imageShape,
-    stats: channelStats(train, ds.imageShape[2]),
-    numClasses: ds.classes.length,
-  });
-  const phases = new PhaseTimer();
-  const checkpointDir = await Deno.makeTempDir({ prefix: "kit-method-profile-" });
+  const dir = await Deno.makeTempDir({ prefix: "kit-method-profile-" });
   if (profileKernels) nativeKernelProfile(true);
   try {
-    const summary = await trainMethod({
-      method,
-      config: cfg,
-      configHash: "method-profile",
-      train,
-      imageShape: ds.imageShape,
-      checkpointDir,
-      resume: false,
-      phases,
-      computeThreads: threads,
-      log: () => {},
-      progress: () => {},
-    });
+    const run = await kitRun(cfg, ds, join(dir, "checkpoint"), threads);
     const kernels = profileKernels ? [...nativeKernelProfile(false)] : [];
-    const rows = phases.rows(summary.trainSeconds * 1000);
     return {
-      seconds: summary.trainSeconds,
-      phaseMs: Object.fromEntries(rows.map((r) => [r.phase, r.ms / steps])),
-      loss: summary.history.at(-1)!.loss,
+      seconds: run.seconds,
+      phaseMs: Object.fromEntries(
+        Object.entries(run.phaseSeconds).map(([phase, sec]) => [phase, (sec * 1000) / steps]),
+      ),
+      loss: run.finalLoss,
       kernels: kernels.sort((a, b) => b[1].ms - a[1].ms),
     };
   } finally {
     if (profileKernels) nativeKernelProfile(false);
-    method.dispose();
-    await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 
@@ -306,7 +275,7 @@ export async function main(args: string[]): Promise<number> {
   disableNativeKernels([]);
 
   let cfg = values.config
-    ? await readConfig(values.config)
+    ? await baseConfig(values.config)
     : await ablationConfig(values.ablation!, values.arm, values.profile!);
   const count = cfg.optim.batchSize * steps;
   const ds = await loadDataset(cfg.data.dataset, {
@@ -322,7 +291,7 @@ export async function main(args: string[]): Promise<number> {
         `${cfg.optim.batchSize}; lower --steps`,
     );
   }
-  const train = firstImages(ds.train, count);
+  const profiled: ImageDataset = { ...ds, train: firstImages(ds.train, count) };
   cfg = withInputChannels(withDefaultOptions(cfg), ds.imageShape[2]);
   cfg.data = { ...cfg.data, trainSize: count };
   cfg.optim = { ...cfg.optim, epochs: 1, warmupEpochs: 0 };
@@ -339,7 +308,7 @@ export async function main(args: string[]): Promise<number> {
     for (const name of order) {
       disableNativeKernels(sides[name]);
       try {
-        const run = await oneRun(cfg, ds, train, steps, threads, native);
+        const run = await oneRun(cfg, profiled, steps, threads, native);
         runs[name].push(run);
         log(`rep ${r + 1}/${reps}, ${name}: ${run.seconds.toFixed(2)} s (loss ${run.loss})`);
       } finally {

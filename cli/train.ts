@@ -175,8 +175,8 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-/** The defaults, or a saved `config.json` over them (`--config`). */
-async function baseConfig(path: string | undefined): Promise<ExperimentConfig> {
+/** The defaults, or a saved `config.json` over them (`--config`); a bad file is a UsageError. */
+export async function baseConfig(path: string | undefined): Promise<ExperimentConfig> {
   const cfg = defaultExperiment();
   if (!path) return cfg;
   try {

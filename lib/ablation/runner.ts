@@ -375,12 +375,8 @@ async function trainLockedRun(
   if (now) return { result: now, by: "others" };
   const state = await runState(run);
   if (state === "new" && opts.reuse) {
-    const found = await findReusableRun(reuseRoot(run), run.configHash, run.runDir);
-    if (found) {
-      await copyReusedRun(found.dir, run.runDir);
-      log(`${where(run)}: reusing ${found.dir} (same config, finished there): ${run.id}`);
-      return { result: found.result, by: "reused" };
-    }
+    const result = await reuseLockedRun(run, log);
+    if (result) return { result, by: "reused" };
   }
   log(
     `${where(run)}: ${state === "resumable" ? "resuming" : "training"} ${run.id} ` +
@@ -408,20 +404,30 @@ async function trainLockedRun(
 }
 
 /**
+ * Copies a finished run of the same config from another ablation into this new run's folder
+ * (the caller holds the run's lock); returns its result, or undefined when there is none.
+ */
+async function reuseLockedRun(
+  run: PlannedRun,
+  log: (line: string) => void,
+): Promise<ExperimentResult | undefined> {
+  const found = await findReusableRun(reuseRoot(run), run.configHash, run.runDir);
+  if (!found) return undefined;
+  await copyReusedRun(found.dir, run.runDir);
+  log(`${where(run)}: reusing ${found.dir} (same config, finished there): ${run.id}`);
+  return found.result;
+}
+
+/**
  * `--partial` with reuse: copies a finished run of the same config from another ablation when
  * this run is new and no runner holds it (under its lock). Says whether it copied.
  */
 async function copyIfReusable(run: PlannedRun, log: (line: string) => void): Promise<boolean> {
   if ((await runState(run)) !== "new") return false;
-  const found = await findReusableRun(reuseRoot(run), run.configHash, run.runDir);
-  if (!found) return false;
   const attempt = await tryAcquireRunLock(run.lockPath);
   if (!attempt.acquired) return false;
   try {
-    if ((await runState(run)) !== "new") return false;
-    await copyReusedRun(found.dir, run.runDir);
-    log(`${where(run)}: reusing ${found.dir} (same config, finished there): ${run.id}`);
-    return true;
+    return (await runState(run)) === "new" && (await reuseLockedRun(run, log)) !== undefined;
   } finally {
     await attempt.lock.release();
   }

@@ -15,9 +15,7 @@ import * as tf from "../../../tfjs.ts";
 import type { DnnlRuntime } from "../dnnl_runtime.ts";
 import { input, type NativeKernelSpec, sizeOf } from "../native_kernel.ts";
 import { MIN_NATIVE_ELEMENTS } from "./binary.ts";
-
-/** Runs shorter than this are copied element by element (see transpose.ts). */
-const SET_MIN_RUN = 32;
+import { SET_MIN_RUN } from "./transpose.ts";
 
 /**
  * `out = gather(src, indices, axis)` for `src` of `shape`: `outer` = prod(shape[:axis]) blocks,

@@ -53,7 +53,7 @@ export function mergedTranspose(
  * Shortest contiguous run copied with `TypedArray.set`: below it, creating the subarray costs
  * more than copying element by element (a run of 3, one pixel's RGB, took ~60 ns with `set`).
  */
-const SET_MIN_RUN = 32;
+export const SET_MIN_RUN = 32;
 
 /** Writes `out` (row-major over `dims`) from `src` read at `strides` (see mergedTranspose). */
 export function stridedCopy(
