@@ -12,9 +12,13 @@
  *
  * A run is what `deno task train` trains (data order, views, forward, backward, AdamW, the
  * per-epoch checkpoint, loss read-back), without the evaluation: its seconds are the trainer's
- * training seconds. The kit side runs in this process (a fresh model per repetition); the twin
- * runs as a child process per repetition and reports its own training seconds, so neither
- * side's start-up or data loading is counted. Repetitions are interleaved (kit and twin
+ * training seconds. Each side runs every repetition in a child process of its own (the kit's:
+ * this script with `--kit-child`; the twin: `bench/simclr_twin.py`) and reports its own training
+ * seconds, so neither side's start-up or data loading is counted and both start every
+ * repetition cold (kernel set-up, JIT, first-touch allocations fall in the first epoch). With
+ * `--in-process` the kit's repetitions run in this process instead: from the second on they
+ * reuse the warm oneDNN primitive and JIT caches, which favours the kit (on 2026-12-05, ~3 s of
+ * a 15 s width-16 run). Repetitions are interleaved (kit and twin
  * alternate, the first side alternating per repetition), and medians are reported. Phases are
  * the trainer's (lib/train/trainer.ts `TrainOptions.phases`) and the same cut through the twin's
  * loop: batch, views, forward, backward, optimizer, read-back (+ the kit's after-step and
@@ -40,7 +44,7 @@ import { withInputChannels } from "../lib/experiment/preflight.ts";
 import { trainMethod } from "../lib/train/trainer.ts";
 import { PhaseTimer } from "../lib/train/phase_timer.ts";
 import { type BackendRequest, initBackend } from "../lib/backend/select.ts";
-import { findTorchPython, runSimclrTwin } from "./bench_torch.ts";
+import { findTorchPython, runForJson, runSimclrTwin } from "./bench_torch.ts";
 import { exportDataset } from "./parity.ts";
 import { backendFlag, parseCommandLine, positiveIntegerFlag, UsageError } from "./args.ts";
 
@@ -68,6 +72,9 @@ Usage: deno task bench --e2e [options]
   --backend <name>     the kit's backend (default auto)
   --torch-device <d>   the twin's device: cpu, cuda (default cpu; cuda with --backend webgpu)
   --no-torch           kit only
+  --in-process         run the kit's repetitions in this process (warm kernel caches after the
+                       first; faster to run, favours the kit) instead of one child process per
+                       repetition, cold like each twin run (the default)
   --json               print one JSON object on stdout (logs go to stderr)
   --out <file>         also write the result as JSON, e.g. results/bench/e2e-cpu.json
   -h, --help           this text
@@ -280,6 +287,73 @@ export async function kitRun(
   }
 }
 
+/** What a kit child process needs besides the case's `config.json` (written by the parent). */
+interface KitCaseFile {
+  dataset: string;
+  dataDir?: string;
+  /** Training images the parent loaded (the same subset is loaded again). */
+  need: number;
+  trainSize: number;
+  imageSize: number;
+  backend: string;
+  threads: number;
+}
+
+/** cli/bench.ts, which a kit child process runs with `--e2e --kit-child`. */
+const BENCH_SCRIPT = new URL("./bench.ts", import.meta.url).pathname;
+
+/** File name of {@link KitCaseFile} in a case folder. */
+const KIT_CASE_FILE = "kit-case.json";
+
+/** The case's images: the first `trainSize` training images, resized to `imageSize`. */
+function caseDataset(ds: ImageDataset, trainSize: number, imageSize: number): ImageDataset {
+  return {
+    ...ds,
+    imageShape: [imageSize, imageSize, ds.imageShape[2]],
+    train: caseSplit(ds.train, ds.imageShape, trainSize, imageSize),
+    test: caseSplit(ds.test, ds.imageShape, Math.min(10, ds.test.count), imageSize),
+  };
+}
+
+/**
+ * One kit run in a child process (`--kit-child <case folder>`), so that every repetition starts
+ * cold (backend, kernel caches, JIT), as each twin run does; returns the child's timing.
+ */
+async function kitChildRun(caseDir: string): Promise<RunTiming> {
+  const r = await runForJson("the kit's benchmark run (bench --e2e --kit-child)", Deno.execPath(), [
+    "run",
+    "-A",
+    BENCH_SCRIPT,
+    "--e2e",
+    "--kit-child",
+    caseDir,
+  ]);
+  return r as unknown as RunTiming;
+}
+
+/** The `--kit-child` mode: one kit run of the case in `caseDir`, its timing as a JSON line. */
+async function kitChild(caseDir: string): Promise<number> {
+  const spec = JSON.parse(await Deno.readTextFile(join(caseDir, KIT_CASE_FILE))) as KitCaseFile;
+  const cfg = JSON.parse(
+    await Deno.readTextFile(join(caseDir, "config.json")),
+  ) as ExperimentConfig;
+  const backend = await initBackend({
+    backend: spec.backend as BackendRequest,
+    threads: spec.threads,
+    log: () => {},
+  });
+  const ds = await loadDataset(spec.dataset, {
+    dataDir: spec.dataDir,
+    trainSize: spec.need,
+    testSize: 10,
+    seed: 0,
+  });
+  const caseDs = caseDataset(ds, spec.trainSize, spec.imageSize);
+  const timing = await kitRun(cfg, caseDs, join(caseDir, "checkpoint"), backend.threads);
+  console.log(JSON.stringify(timing));
+  return 0;
+}
+
 /** One twin run (a child process). */
 async function twinRun(opts: {
   python: string;
@@ -383,17 +457,21 @@ export async function main(args: string[]): Promise<number> {
       backend: { type: "string", default: "auto" },
       "torch-device": { type: "string" },
       "no-torch": { type: "boolean", default: false },
+      "in-process": { type: "boolean", default: false },
+      "kit-child": { type: "string" },
       json: { type: "boolean", default: false },
       out: { type: "string" },
     },
   }, HELP);
   if (!cli) return 0;
   const { values } = cli;
+  if (values["kit-child"] !== undefined) return await kitChild(values["kit-child"]);
   const scaling = values.scaling;
   const reps = positiveIntegerFlag("reps", values.reps) ?? (scaling ? 2 : 3);
   const threads = positiveIntegerFlag("threads", values.threads) ??
     (navigator.hardwareConcurrency || 1);
   const log = (m: string) => console.error(`[bench e2e] ${m}`);
+  const inProcess = values["in-process"];
   const imageSizeFlag = positiveIntegerFlag("image-size", values["image-size"]);
   let cases: BenchCase[];
   if (scaling) {
@@ -453,26 +531,32 @@ export async function main(args: string[]): Promise<number> {
     `${ds.displayName}${ds.synthetic ? " [SYNTHETIC]" : ""}; ${cases.length} configuration(s), ` +
       `${reps} repetition(s) each; kit on ${backend.name} (${backend.threads} threads${
         shouldUseViewWorker(defaultComputeEngine(), backend.threads) ? ", view worker" : ""
-      }), twin ${python ? `on ${torchDevice}` : "skipped (--no-torch)"}`,
+      }, ${inProcess ? "in this process" : "a child process per repetition"}), twin ${
+        python ? `on ${torchDevice}` : "skipped (--no-torch)"
+      }`,
   );
 
   const work = await Deno.makeTempDir({ prefix: "kit-bench-e2e-" });
   try {
     const results: CaseResult[] = [];
     for (const [k, c] of cases.entries()) {
-      const split = caseSplit(ds.train, ds.imageShape, c.trainSize, c.imageSize);
-      const caseDs: ImageDataset = {
-        ...ds,
-        imageShape: [c.imageSize, c.imageSize, ds.imageShape[2]],
-        train: split,
-        test: caseSplit(ds.test, ds.imageShape, Math.min(10, ds.test.count), c.imageSize),
-      };
+      const caseDs = caseDataset(ds, c.trainSize, c.imageSize);
       const cfg = benchConfig(c, ds.name, ds.imageShape[2]);
       const dir = join(work, `case-${k}`);
       const cfgPath = join(dir, "config.json");
       await Deno.mkdir(dir, { recursive: true });
       await Deno.writeTextFile(cfgPath, JSON.stringify(cfg, null, 2) + "\n");
       if (python) await exportDataset(caseDs, join(dir, "data"));
+      const kitCase: KitCaseFile = {
+        dataset: picked.name,
+        ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+        need,
+        trainSize: c.trainSize,
+        imageSize: c.imageSize,
+        backend: values.backend,
+        threads: backend.threads,
+      };
+      await Deno.writeTextFile(join(dir, KIT_CASE_FILE), JSON.stringify(kitCase) + "\n");
       const kit: SideRuns = { seconds: [], lastEpochSeconds: [], phaseSeconds: [], finalLoss: [] };
       const twin: SideRuns = { seconds: [], lastEpochSeconds: [], phaseSeconds: [], finalLoss: [] };
       const push = (side: SideRuns, r: RunTiming) => {
@@ -484,7 +568,12 @@ export async function main(args: string[]): Promise<number> {
       for (let rep = 0; rep < reps; rep++) {
         for (const side of rep % 2 === 0 ? ["kit", "twin"] : ["twin", "kit"]) {
           if (side === "kit") {
-            push(kit, await kitRun(cfg, caseDs, join(dir, "checkpoint"), backend.threads));
+            push(
+              kit,
+              inProcess
+                ? await kitRun(cfg, caseDs, join(dir, "checkpoint"), backend.threads)
+                : await kitChildRun(dir),
+            );
           } else if (python) {
             const opts = { python, config: cfgPath, dataDir: join(dir, "data"), threads };
             push(twin, await twinRun({ ...opts, device: torchDevice }));
@@ -527,6 +616,7 @@ export async function main(args: string[]): Promise<number> {
       threads: backend.threads,
       backend: backend.name,
       viewWorker: shouldUseViewWorker(defaultComputeEngine(), backend.threads),
+      kitProcess: inProcess ? "in-process" : "child per repetition",
       torchDevice: python ? torchDevice : null,
       host: {
         cpus: navigator.hardwareConcurrency,

@@ -38,6 +38,7 @@ import { baseConfig } from "./train.ts";
 import { runMain } from "./run_main.ts";
 import { getAblation } from "../lib/ablation/ablations.ts";
 import { armConfig } from "../lib/ablation/runner.ts";
+import { setBatchNormReluFusion } from "../lib/nn/batch_norm_relu_op.ts";
 import { EVIDENCE_PROFILE, PROFILE_NAMES, type ProfileName } from "../lib/ablation/spec.ts";
 
 /**
@@ -71,7 +72,9 @@ Usage: deno task method-profile --config <run>/config.json [options]
   --reps <n>          repetitions (default 1; with --compare, of each side, interleaved)
   --threads <n>       compute threads (default 1, as one ablation runner)
   --compare <list>    also run with these native kernels switched off (comma-separated kernel
-                      names, or js-loops: ${JS_LOOP_KERNELS.join(", ")})
+                      names, or js-loops: ${JS_LOOP_KERNELS.join(", ")}), or
+                      with bn-relu: batch norm and ReLU as two ops instead of the fused
+                      KitBatchNormReluTrain (any backend)
   --top <n>           kernels listed per side (default 15)
   --backend <name>    the kit's backend (default auto; --compare needs native)
   --data-dir <dir>    where the data set lives (default $KIT_DATA_DIR / ../shared/datasets)
@@ -103,9 +106,12 @@ export interface MethodProfile {
   cpu: ReturnType<typeof cpuModel>;
   /** Side name ("native", or "without <n> kernels") -> its repetitions. */
   sides: Record<string, SideRun[]>;
-  /** Kernels switched off on the compared side. */
+  /** Kernels switched off on the compared side ("bn-relu": the fusion switched off). */
   compared?: string[];
 }
+
+/** `--compare bn-relu`: the side without the fused batch norm + ReLU. */
+const BN_RELU = "bn-relu";
 
 /** The config of an ablation's arm, seed 0, under a profile (as `deno task ablate` builds it). */
 async function ablationConfig(
@@ -168,6 +174,7 @@ async function oneRun(
 function parseCompare(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   if (value === "js-loops") return [...JS_LOOP_KERNELS];
+  if (value === BN_RELU) return [BN_RELU];
   const names = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length === 0) {
     throw new UsageError("--compare needs kernel names (comma-separated) or js-loops");
@@ -265,14 +272,16 @@ export async function main(args: string[]): Promise<number> {
     threads,
     log,
   });
-  if (compare && backend.name !== "native") {
+  const unfuse = compare?.[0] === BN_RELU;
+  const native = backend.name === "native";
+  if (compare && !unfuse && backend.name !== "native") {
     throw new UsageError(
       `--compare switches native kernels off, but the backend is ${backend.name} ` +
         `(${backend.reason}); install libdnnl2 or drop --compare`,
     );
   }
-  if (compare) disableNativeKernels(compare); // checks the names before anything runs
-  disableNativeKernels([]);
+  if (compare && !unfuse) disableNativeKernels(compare); // checks the names before anything runs
+  if (native) disableNativeKernels([]);
 
   let cfg = values.config
     ? await baseConfig(values.config)
@@ -296,23 +305,28 @@ export async function main(args: string[]): Promise<number> {
   cfg.data = { ...cfg.data, trainSize: count };
   cfg.optim = { ...cfg.optim, epochs: 1, warmupEpochs: 0 };
 
-  const native = backend.name === "native";
   const sides: Record<string, string[]> = { [native ? "native" : backend.name]: [] };
   if (compare) {
-    sides[`without ${compare.length} kernel${compare.length === 1 ? "" : "s"}`] = compare;
+    const label = unfuse
+      ? "batch norm, then ReLU"
+      : `without ${compare.length} kernel${compare.length === 1 ? "" : "s"}`;
+    sides[label] = compare;
   }
   const names = Object.keys(sides);
   const runs: Record<string, SideRun[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < reps; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();
     for (const name of order) {
-      disableNativeKernels(sides[name]);
+      const off = sides[name];
+      const fused = setBatchNormReluFusion(off[0] !== BN_RELU);
+      if (native && off[0] !== BN_RELU) disableNativeKernels(off);
       try {
         const run = await oneRun(cfg, profiled, steps, threads, native);
         runs[name].push(run);
         log(`rep ${r + 1}/${reps}, ${name}: ${run.seconds.toFixed(2)} s (loss ${run.loss})`);
       } finally {
-        disableNativeKernels([]);
+        if (native) disableNativeKernels([]);
+        setBatchNormReluFusion(fused);
       }
     }
   }

@@ -55,6 +55,34 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "method-profile --compare bn-relu: fused batch norm + ReLU against the two ops, same losses",
+  ignore: !native,
+  fn: async () => {
+    const config = await tinyConfig();
+    const lines = await captured([
+      "--config",
+      config,
+      "--steps",
+      "2",
+      "--reps",
+      "2",
+      "--compare",
+      "bn-relu",
+      "--json",
+    ]);
+    const p = JSON.parse(lines.join("\n")) as MethodProfile;
+    assert.deepEqual(Object.keys(p.sides), ["native", "batch norm, then ReLU"]);
+    const [a, b] = Object.values(p.sides);
+    assert.deepEqual(a.map((r) => r.loss), b.map((r) => r.loss), "bit-identical losses");
+    const names = (side: typeof a) => side[0].kernels.map(([k]) => k);
+    assert.ok(names(a).includes("KitBatchNormReluTrainGrad"), names(a).join(", "));
+    assert.ok(!names(b).some((k) => k.startsWith("KitBatchNormRelu")), names(b).join(", "));
+    await Deno.remove(config.replace(/\/config.json$/, ""), { recursive: true });
+  },
+});
+
+Deno.test({
   name: "method-profile prints phase and kernel tables, and names bad kernels and configs",
   ignore: !native,
   fn: async () => {

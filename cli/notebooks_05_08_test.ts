@@ -17,7 +17,8 @@ Deno.test({
     ]);
     assert.match(run.markdown("05_saliency_masking"), /meaningless/);
     assert.match(run.markdown("05_saliency_masking"), /highpass - mocov2 on linearTop1/);
-    assert.equal(run.figureCount("05_saliency_masking"), 5);
+    assert.match(run.markdown("05_saliency_masking"), /\*\*Evaluation inputs\.\*\* The query arm/);
+    assert.equal(run.figureCount("05_saliency_masking"), 6); // masks + one chart per ablation
     assert.match(
       run.markdown("06_imputation"),
       /decoder \+ KNN \(lambda 1\) vs KNN alone: [+-]\d/,

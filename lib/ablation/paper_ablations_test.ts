@@ -1,6 +1,6 @@
 /**
  * The paper ablations (smag-mask, smag-gating, smag-tokens, smag-learned-masks, kdc-masks,
- * saliency-branch, saliency-geometry): every
+ * saliency-branch, saliency-geometry, saliency-eval-input): every
  * arm builds a valid config and a working method under every profile, the
  * arms differ in exactly the factor each ablation varies, and the CLI's
  * dry run lists arms x seeds runs.
@@ -14,6 +14,8 @@ import { PAPER_TOKEN_SPECS, scaleTokenSpec } from "../masking/token_masks.ts";
 import { getAblation } from "./ablations.ts";
 import { armConfig } from "./runner.ts";
 import { applyPatch, PROFILE_NAMES } from "./spec.ts";
+import { configHash } from "../config/experiment.ts";
+import { SaliencyMoco } from "../methods/saliency_masked.ts";
 
 const NAMES = [
   "smag-mask",
@@ -23,6 +25,7 @@ const NAMES = [
   "kdc-masks",
   "saliency-branch",
   "saliency-geometry",
+  "saliency-eval-input",
 ] as const;
 const ctx = {
   imageShape: [32, 32, 3] as [number, number, number],
@@ -79,6 +82,9 @@ Deno.test("paper ablations: arms differ only in the factor each ablation varies"
     "saliency-geometry": (c) => {
       delete c.methodOptions.grid;
       delete c.methodOptions.filterScale;
+    },
+    "saliency-eval-input": (c) => {
+      delete c.methodOptions.evalHighPass;
     },
   };
   for (const name of NAMES) {
@@ -218,4 +224,34 @@ Deno.test("saliency-branch compares every masked branch with unmasked MoCo v2", 
     assert.equal(cfg.method, "saliency-moco");
     assert.equal(cfg.methodOptions.maskBranch, b);
   }
+});
+
+Deno.test("saliency-eval-input: its baseline is saliency-branch's query arm; only the evaluated encoder differs", async () => {
+  await tf.setBackend("cpu");
+  const spec = await getAblation("saliency-eval-input");
+  const branch = await getAblation("saliency-branch");
+  for (const profile of PROFILE_NAMES) {
+    assert.equal(
+      await configHash(armConfig(spec, "highpass-eval", 2, profile)),
+      await configHash(armConfig(branch, "query", 2, profile)),
+      `${profile}: highpass-eval must be the query arm's config, so its runs are reused`,
+    );
+  }
+  const x = tf.randomUniform([2, 32, 32, 3], 0, 1, "float32", 5) as tf.Tensor4D;
+  const features = (arm: string) => {
+    const cfg = armConfig(spec, arm, 0, "tiny");
+    const method = buildMethod(cfg, ctx);
+    assert.ok(method instanceof SaliencyMoco, `${arm}: ${method.name}, not saliency-moco`);
+    const ctxEval = { training: false };
+    const evaluated = method.encoder.embed(x, ctxEval).arraySync();
+    const trained = method.moco.encoder.embed(x, ctxEval).arraySync();
+    method.dispose();
+    return { evaluated, trained };
+  };
+  const plain = features("plain-eval");
+  const highpass = features("highpass-eval");
+  assert.deepEqual(plain.trained, highpass.trained, "same seed: the same trained encoder");
+  assert.deepEqual(plain.evaluated, plain.trained, "plain-eval evaluates the encoder on x");
+  assert.notDeepEqual(highpass.evaluated, highpass.trained, "highpass-eval high-passes x first");
+  x.dispose();
 });

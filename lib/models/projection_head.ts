@@ -38,7 +38,7 @@ export class ProjectionHead implements Head {
   }
 
   apply(z: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
-    return this.fc2.apply(tf.relu(this.bn.apply(this.fc1.apply(z), ctx)));
+    return this.fc2.apply(this.bn.applyRelu(this.fc1.apply(z), ctx));
   }
 
   macs(): number {

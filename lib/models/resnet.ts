@@ -85,7 +85,7 @@ class BasicBlock {
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    const h = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
+    const h = this.bn1.applyRelu(this.conv1.apply(x), ctx);
     const y = this.bn2.apply(this.conv2.apply(h), ctx);
     const skip = this.shortcut ? this.shortcut.bn.apply(this.shortcut.conv.apply(x), ctx) : x;
     return tf.relu(tf.add(y, skip));
@@ -150,7 +150,7 @@ export class CifarResNet implements Backbone {
   }
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    let h = tf.relu(this.stemBn.apply(this.stem.apply(x), ctx));
+    let h = this.stemBn.applyRelu(this.stem.apply(x), ctx);
     for (const stage of this.stages) for (const block of stage) h = block.apply(h, ctx);
     return h;
   }

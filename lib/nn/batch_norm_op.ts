@@ -52,6 +52,38 @@ tf.registerGradient({
 });
 
 /**
+ * Throws a descriptive error unless `x` is float32 of rank >= 2 and `gamma`, `beta` are float32
+ * [C] vectors for its last axis (`op` names the caller in the message).
+ */
+export function checkBatchNormArgs(
+  op: string,
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+): void {
+  const c = x.shape[x.shape.length - 1];
+  if (x.rank < 2) {
+    throw new Error(
+      `${op}: x has shape [${x.shape}]; it needs rank >= 2 with channels last ` +
+        `(reshape a vector to [N, 1]).`,
+    );
+  }
+  for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
+    if (t.rank !== 1 || t.shape[0] !== c) {
+      throw new Error(
+        `${op}: ${name} has shape [${t.shape}] but x has ${c} channels; ` +
+          `pass a [${c}] tensor.`,
+      );
+    }
+  }
+  for (const [name, t] of [["x", x], ["gamma", gamma], ["beta", beta]] as const) {
+    if (t.dtype !== "float32") {
+      throw new Error(`${op}: ${name} is ${t.dtype}; cast it to float32.`);
+    }
+  }
+}
+
+/**
  * Training-mode batch norm over all axes but the last:
  * `y = (x - mean) / sqrt(variance + eps) * gamma + beta` with the batch statistics.
  *
@@ -65,26 +97,7 @@ export function batchNormTrain<T extends tf.Tensor>(
   beta: tf.Tensor,
   eps = 1e-5,
 ): BatchNormTrainResult<T> {
-  const c = x.shape[x.shape.length - 1];
-  if (x.rank < 2) {
-    throw new Error(
-      `batchNormTrain: x has shape [${x.shape}]; it needs rank >= 2 with channels last ` +
-        `(reshape a vector to [N, 1]).`,
-    );
-  }
-  for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
-    if (t.rank !== 1 || t.shape[0] !== c) {
-      throw new Error(
-        `batchNormTrain: ${name} has shape [${t.shape}] but x has ${c} channels; ` +
-          `pass a [${c}] tensor.`,
-      );
-    }
-  }
-  for (const [name, t] of [["x", x], ["gamma", gamma], ["beta", beta]] as const) {
-    if (t.dtype !== "float32") {
-      throw new Error(`batchNormTrain: ${name} is ${t.dtype}; cast it to float32.`);
-    }
-  }
+  checkBatchNormArgs("batchNormTrain", x, gamma, beta);
   ensureBatchNormKernels(tf.getBackend());
   const attrs: BatchNormAttrs = { eps };
   const [y, mean, variance] = tf.engine().runKernel(

@@ -10,7 +10,8 @@
  */
 import * as tf from "../tfjs.ts";
 import { fanInUniform, heNormal, ParamStore } from "./params.ts";
-import { batchNormTrain } from "./batch_norm_op.ts";
+import { batchNormTrain, type BatchNormTrainResult } from "./batch_norm_op.ts";
+import { batchNormReluTrain } from "./batch_norm_relu_op.ts";
 
 /** Forward-pass context shared by all layers. */
 export interface ForwardContext {
@@ -106,25 +107,42 @@ export class BatchNorm {
    * (running_var gets the unbiased batch variance); eval mode uses the running statistics.
    */
   apply<T extends tf.Tensor>(x: T, ctx: ForwardContext): T {
-    if (ctx.training) {
-      const c = x.shape[x.shape.length - 1];
-      const gamma = this.affine ? this.gamma : tf.ones([c]);
-      const beta = this.affine ? this.beta : tf.zeros([c]);
-      const { y, mean, variance } = batchNormTrain(x, gamma, beta, this.eps);
-      const n = x.size / c;
-      // Running statistics never feed the training loss, so no gradient flows through them.
-      const mom = this.momentum;
-      this.runningMean.assign(
-        tf.tidy(() => tf.add(tf.mul(this.runningMean, 1 - mom), tf.mul(mean, mom))),
-      );
-      this.runningVar.assign(
-        tf.tidy(() =>
-          tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(variance, mom * n / Math.max(n - 1, 1)))
-        ),
-      );
-      tf.dispose(this.affine ? [mean, variance] : [mean, variance, gamma, beta]);
-      return y;
-    }
+    return ctx.training ? this.#train(x, batchNormTrain) : this.#evaluate(x);
+  }
+
+  /**
+   * `relu(apply(x, ctx))`; in training mode one fused op, {@link batchNormReluTrain} (the ReLU
+   * inside the batch-norm kernels where the backend has them).
+   */
+  applyRelu<T extends tf.Tensor>(x: T, ctx: ForwardContext): T {
+    if (ctx.training) return this.#train(x, batchNormReluTrain);
+    return tf.tidy(() => tf.relu(this.#evaluate(x))) as T;
+  }
+
+  #train<T extends tf.Tensor>(
+    x: T,
+    op: (x: T, gamma: tf.Tensor, beta: tf.Tensor, eps: number) => BatchNormTrainResult<T>,
+  ): T {
+    const c = x.shape[x.shape.length - 1];
+    const gamma = this.affine ? this.gamma : tf.ones([c]);
+    const beta = this.affine ? this.beta : tf.zeros([c]);
+    const { y, mean, variance } = op(x, gamma, beta, this.eps);
+    const n = x.size / c;
+    // Running statistics never feed the training loss, so no gradient flows through them.
+    const mom = this.momentum;
+    this.runningMean.assign(
+      tf.tidy(() => tf.add(tf.mul(this.runningMean, 1 - mom), tf.mul(mean, mom))),
+    );
+    this.runningVar.assign(
+      tf.tidy(() =>
+        tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(variance, mom * n / Math.max(n - 1, 1)))
+      ),
+    );
+    tf.dispose(this.affine ? [mean, variance] : [mean, variance, gamma, beta]);
+    return y;
+  }
+
+  #evaluate<T extends tf.Tensor>(x: T): T {
     // y = (x - mean) * (gamma / sqrt(var + eps)) + beta, folded into one scale/shift.
     const mean = this.runningMean;
     const variance = this.runningVar;

@@ -131,7 +131,7 @@ export const ARG: Readonly<Record<ArgName, number>> = {
 };
 
 /** dnnl_normalization_flags_t bits (separate scale and shift tensors, oneDNN >= 2.3). */
-export const NORM_FLAGS = { useScale: 0x8, useShift: 0x10 } as const;
+export const NORM_FLAGS = { fuseNormRelu: 0x4, useScale: 0x8, useShift: 0x10 } as const;
 
 /** dnnl_engine_kind_t cpu, dnnl_stream_default_flags, dnnl_success. */
 export const ENGINE_CPU = 1;

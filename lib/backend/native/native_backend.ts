@@ -74,6 +74,15 @@ export class NativeBackend extends MathBackendCPU {
     return Float32Array.from(v as ArrayLike<number>);
   }
 
+  /** The bytes of a `bool` tensor held by this backend (no copy); throws for other storage. */
+  bytes(info: tf.TensorInfo): Uint8Array {
+    const v = (this.data.get(info.dataId) as Entry).values;
+    if (!(v instanceof Uint8Array)) {
+      throw new Error(`expected a bool tensor stored as bytes, got ${info.dtype} [${info.shape}]`);
+    }
+    return v;
+  }
+
   /** Registers `values` (from `allocF32`) as a new float32 tensor of `shape`. */
   output(values: Float32Array, shape: number[]): tf.TensorInfo {
     return this.makeTensorInfo(shape, "float32", values);
