@@ -74,6 +74,9 @@ Usage: deno task ablate <name> [options]
   --no-reuse           train every run here; by default (with the default --out) a run whose
                        exact config (hash) finished under another ablation's results folder is
                        copied from there, with reused-from.json naming the source
+  --skip-held          when only runs that another runner holds are left, do not wait for them:
+                       write the tables from the runs finished so far (labelled PARTIAL) and
+                       exit, so a queue of ablations run by several runners moves on
   --status             which runs are done, running, pending, failed (run records, squeue, sacct)
   --wait               wait (with a progress bar) until no run is pending or running, then
                        write the tables; with --executor slurm: after submitting
@@ -110,6 +113,7 @@ const FLAGS = {
   "data-dir": { type: "string" },
   quiet: { type: "boolean" },
   "no-reuse": { type: "boolean" },
+  "skip-held": { type: "boolean" },
   status: { type: "boolean" },
   wait: { type: "boolean" },
   poll: { type: "string" },
@@ -218,6 +222,7 @@ async function invocation(
     runLog: values.quiet ? () => {} : undefined,
     progress: values.quiet ? () => {} : undefined,
     shouldStop: stop.requested,
+    skipHeld: values["skip-held"] ?? false,
     // Only among the kit's own results folders: a custom --out may sit beside anything.
     reuse: !values["no-reuse"] &&
       (values.out === undefined ||

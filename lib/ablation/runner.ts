@@ -88,6 +88,12 @@ export interface AblationOptions {
   shouldStop?: () => boolean;
   /** How often to look at runs held by another runner (ms, default 2000). */
   pollMs?: number;
+  /**
+   * Leave runs another runner holds (`--skip-held`; default false: wait for them): once only
+   * such runs are left, stop and write the tables from the runs finished so far, labelled
+   * partial, so that a queue of ablations moves on to the next one instead of idling.
+   */
+  skipHeld?: boolean;
   /** Confidence level of intervals (default 0.95). */
   level?: number;
   /**
@@ -305,6 +311,13 @@ async function trainRuns(
     pending = stillPending;
     firstPass = false;
     if (pending.length > 0 && !progressed) {
+      if (opts.skipHeld) {
+        log(
+          `${pending.length} run(s) held by other runners; not waiting for them (--skip-held): ` +
+            `the tables hold the runs finished so far and are labelled partial`,
+        );
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
@@ -580,7 +593,7 @@ export async function runAblation(
     const from = rowsById.has(run.id) ? await reusedFrom(run.runDir) : undefined;
     if (from) outcome.reused.push({ id: run.id, from });
   }
-  if (opts.partial) {
+  if (opts.partial || outcome.rows.length < runs.length) {
     const seedsPerArm: Record<string, number> = {};
     for (const arm of spec.arms) {
       seedsPerArm[arm.name] = outcome.rows.filter((r) => r.arm === arm.name).length;

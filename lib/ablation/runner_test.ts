@@ -162,6 +162,31 @@ Deno.test("runner: a run held by a live runner is waited for, not trained twice"
   await Deno.remove(out, { recursive: true });
 });
 
+Deno.test("runner with skipHeld: leaves runs held by a live runner and writes partial tables", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const spec = defineAblation({ ...tauSpec(), seeds: 1 });
+    const opts = options(out, []);
+    const [, held] = await planAblation(spec, opts);
+    await Deno.mkdir(join(out, "runs"), { recursive: true });
+    const holder = { pid: Deno.ppid, host: Deno.hostname(), startedAt: "x", token: "live" };
+    await Deno.writeTextFile(held.lockPath, JSON.stringify(holder));
+    const lines: string[] = [];
+    const res = await runAblation(spec, { ...opts, skipHeld: true, log: (l) => lines.push(l) });
+    assert.equal(res.trained.length, 1, "the free run is trained");
+    assert.deepEqual(res.rows.map((r) => r.arm), ["a"]);
+    assert.deepEqual(res.partial, { finished: 1, planned: 2, seedsPerArm: { a: 1, b: 0 } });
+    assert.ok(
+      lines.some((l) => l.includes("not waiting for them (--skip-held)")),
+      lines.join("\n"),
+    );
+    const plan = JSON.parse(await Deno.readTextFile(join(out, "plan.json")));
+    assert.equal(plan.partial.finished, 1);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("runner --partial: tables from the finished runs only, marked with the seed counts", async () => {
   const out = await Deno.makeTempDir();
   try {
