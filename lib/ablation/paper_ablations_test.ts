@@ -250,7 +250,7 @@ Deno.test("saliency-eval-input: its baseline is saliency-branch's query arm; onl
   };
   const plain = features("plain-eval");
   const highpass = features("highpass-eval");
-  assert.deepEqual(plain.trained, highpass.trained, "same seed: the same trained encoder");
+  assert.deepEqual(plain.trained, highpass.trained, "same seed: the same initial encoder");
   assert.deepEqual(plain.evaluated, plain.trained, "plain-eval evaluates the encoder on x");
   assert.notDeepEqual(highpass.evaluated, highpass.trained, "highpass-eval high-passes x first");
   x.dispose();

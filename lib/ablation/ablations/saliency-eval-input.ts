@@ -11,12 +11,13 @@
  * `query` arm, so its runs are copied from there) or on plain inputs
  * (`plain-eval`).
  *
- * `evalHighPass` is read only when the evaluated encoder is built, so a
- * `plain-eval` run trains the same steps as the `highpass-eval` run of its
- * seed (equal `finalLoss` in the two run records shows it): the per-seed
- * difference is the evaluation transform's effect on one trained encoder.
- * Compare `plain-eval` with `saliency-branch`'s `mocov2` row to read the
- * masking's training effect on the same evaluation.
+ * `evalHighPass` is read only when the evaluated encoder is built, so both arms train the same
+ * recipe from the same seeds; the runs are still separate trainings (the `highpass-eval` runs
+ * were trained earlier, on another host and commit, and oneDNN's kernels round differently per
+ * CPU, so the two runs of a seed are not bit-identical: their `finalLoss` differs in the third
+ * decimal). The per-seed difference is therefore the evaluation transform's effect plus
+ * seed-level training noise. Compare `plain-eval` with `saliency-branch`'s `mocov2` row to read
+ * the masking's training effect on the same evaluation.
  *
  * @module
  */
