@@ -10,6 +10,9 @@
  * - `progress(label, total)`: updates one display in place.
  * - `showText`, `showMarkdown`: a line of text, computed conclusions.
  *
+ * Text, Markdown and table cells show paths under the repository relative to its root
+ * (`repoRelative`), so executed notebooks read the same on every machine.
+ *
  * Every display waits until the kernel has sent it (`settleOutput`), so that
  * outputs stay under their own cell with Run All (see jupyter.ts).
  *
@@ -26,6 +29,7 @@ import { displayBundle, inJupyter, type MimeBundle } from "./jupyter.ts";
 import { figureHtml, plotlyLoaderHtml } from "./plotly_html.ts";
 import { staticPng } from "./static_image.ts";
 import { tableHtml, type TableOptions, tablePlain, type TableRow } from "./table.ts";
+import { repoRelative } from "./paths.ts";
 
 export { lineProgress, type Progress, progress } from "./progress.ts";
 export { settleOutput } from "./jupyter.ts";
@@ -87,16 +91,23 @@ export function tableBundle(rows: readonly TableRow[], opts: TableOptions = {}):
 
 /** Shows rows as a table in Jupyter; prints the plain table elsewhere. */
 export async function showTable(rows: readonly TableRow[], opts: TableOptions = {}): Promise<void> {
-  const bundle = tableBundle(rows, opts);
+  const relative = rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [k, typeof v === "string" ? repoRelative(v) : v]),
+    ) as TableRow
+  );
+  const bundle = tableBundle(relative, opts);
   if (!(await displayBundle(bundle))) console.log(bundle["text/plain"]);
 }
 
 /** Shows Markdown text (e.g. a conclusion computed from results); prints it elsewhere. */
-export async function showMarkdown(text: string): Promise<void> {
+export async function showMarkdown(markdown: string): Promise<void> {
+  const text = repoRelative(markdown);
   if (!(await displayBundle({ "text/markdown": text, "text/plain": text }))) console.log(text);
 }
 
 /** Shows plain text (e.g. a notebook's opening line) under its cell; prints it elsewhere. */
-export async function showText(text: string): Promise<void> {
+export async function showText(line: string): Promise<void> {
+  const text = repoRelative(line);
   if (!(await displayBundle({ "text/plain": text }))) console.log(text);
 }

@@ -5,6 +5,7 @@ import { PLOTLY_VERSION } from "../plot/plotly_source.ts";
 import { figureBundle, PLOTLY_MIME, resetPlotlyLoader, tableBundle } from "./display.ts";
 import { closeStaticRenderer } from "./static_image.ts";
 import { progress } from "./progress.ts";
+import { repoRelative, repoRoot } from "./paths.ts";
 
 const fig = lineChart([{ name: "a", x: [1, 2, 3], y: [2, 1, 0.5] }], {
   title: "Loss </script> check",
@@ -66,4 +67,13 @@ Deno.test("progress outside Jupyter logs throttled lines and always the final st
   assert.equal(lines.length, 2);
   assert.match(lines[0], /^train \[#{2}-{18}\] 10% 1\/10 step 1$/);
   assert.match(lines[1], /100% 10\/10 done$/);
+});
+
+Deno.test("paths under the repository are shown relative to its root", () => {
+  const abs = `${repoRoot()}/results/smag-mask/figures`;
+  assert.equal(
+    repoRelative(`Figures: \`${abs}\`; again ${abs}`),
+    "Figures: `results/smag-mask/figures`; again results/smag-mask/figures",
+  );
+  assert.equal(repoRelative("/elsewhere/results"), "/elsewhere/results");
 });

@@ -19,6 +19,15 @@ export function repoRoot(): string {
   return fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 }
 
+/**
+ * `text` with every absolute path under the repository root written relative to it (outputs
+ * then read the same on every machine: `results/smag-mask`, not `/home/me/kit/results/...`).
+ */
+export function repoRelative(text: string): string {
+  const root = `${repoRoot()}/`;
+  return text.split(root).join("");
+}
+
 /** `<root>/runs/<parts...>`: where training runs go (git-ignored). */
 export function runsDir(...parts: string[]): string {
   return join(repoRoot(), "runs", ...parts);
