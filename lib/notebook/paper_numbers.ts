@@ -30,7 +30,9 @@ export interface PaperValue {
  * What kind of statement a claim is:
  * - `difference`: the paper reports `a` and `b`; we compare the sign of our a - b.
  * - `no-difference`: the paper says the contrast matters little (no numbers).
- * - `no-paper-number`: the paper proposes the component but reports no separate number.
+ * - `no-paper-number`: the paper proposes the component (arm `a`) but reports no separate
+ *   number: it agrees when our a - b is positive with an interval excluding 0, disagrees when
+ *   negative.
  * - `absolute`: a headline accuracy at the paper's scale (not comparable at ours).
  */
 export type ClaimKind = "difference" | "no-difference" | "no-paper-number" | "absolute";

@@ -98,12 +98,16 @@ export function judgeClaim(
       : { status: "agrees", text: `agrees: no detectable difference, ${ci}${tail}` };
   }
   if (kind === "no-paper-number") {
-    return cmp.excludesZero
-      ? {
-        status: "agrees",
-        text: `no paper number; ours ${cmp.diff > 0 ? "helps" : "hurts"}, ${ci}${tail}`,
-      }
-      : { status: "ci-includes-0", text: `no paper number; CI includes 0, ${ci}${tail}` };
+    // The paper proposes arm a (it helps, by implication): agreement needs a - b > 0.
+    if (!cmp.excludesZero) {
+      return { status: "ci-includes-0", text: `no paper number; CI includes 0, ${ci}${tail}` };
+    }
+    return cmp.diff > 0
+      ? { status: "agrees", text: `no paper number; ours helps as proposed, ${ci}${tail}` }
+      : {
+        status: "disagrees",
+        text: `no paper number; proposed as a gain, ours hurts, ${ci}${tail}`,
+      };
   }
   const sameSign = Math.sign(cmp.diff) === Math.sign(paperDiff!) && cmp.diff !== 0;
   if (cmp.excludesZero) {

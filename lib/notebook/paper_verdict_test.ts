@@ -54,6 +54,11 @@ Deno.test("difference claims: the verdict follows the sign of ours vs the paper 
       assert.equal(judgeClaim("no-difference", undefined, noisy).status, "agrees");
     }
     assert.equal(judgeClaim("no-difference", undefined, cmp).status, "disagrees");
+    // A component proposed without a number agrees only when it helps (a - b > 0).
+    assert.equal(
+      judgeClaim("no-paper-number", undefined, cmp).status,
+      shift > 0 ? "agrees" : "disagrees",
+    );
     // Small spread around a zero effect: a paper difference of 5 points is above the MDE.
     const tight = compareArms(rows(rng, 0, 5, 0.3), "a", "b", "linearTop1");
     if (!tight.excludesZero) {
