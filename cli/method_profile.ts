@@ -274,14 +274,14 @@ export async function main(args: string[]): Promise<number> {
   });
   const unfuse = compare?.[0] === BN_RELU;
   const native = backend.name === "native";
-  if (compare && !unfuse && backend.name !== "native") {
+  if (compare && !unfuse && !native) {
     throw new UsageError(
       `--compare switches native kernels off, but the backend is ${backend.name} ` +
         `(${backend.reason}); install libdnnl2 or drop --compare`,
     );
   }
   if (compare && !unfuse) disableNativeKernels(compare); // checks the names before anything runs
-  if (native) disableNativeKernels([]);
+  disableNativeKernels([]);
 
   let cfg = values.config
     ? await baseConfig(values.config)
@@ -305,27 +305,30 @@ export async function main(args: string[]): Promise<number> {
   cfg.data = { ...cfg.data, trainSize: count };
   cfg.optim = { ...cfg.optim, epochs: 1, warmupEpochs: 0 };
 
-  const sides: Record<string, string[]> = { [native ? "native" : backend.name]: [] };
-  if (compare) {
-    const label = unfuse
-      ? "batch norm, then ReLU"
-      : `without ${compare.length} kernel${compare.length === 1 ? "" : "s"}`;
-    sides[label] = compare;
+  /** Per side: the native kernels switched off, and whether batch norm + ReLU is fused. */
+  const sides: Record<string, { off: string[]; fuse: boolean }> = {
+    [native ? "native" : backend.name]: { off: [], fuse: true },
+  };
+  if (compare && unfuse) sides["batch norm, then ReLU"] = { off: [], fuse: false };
+  else if (compare) {
+    sides[`without ${compare.length} kernel${compare.length === 1 ? "" : "s"}`] = {
+      off: compare,
+      fuse: true,
+    };
   }
   const names = Object.keys(sides);
   const runs: Record<string, SideRun[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < reps; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();
     for (const name of order) {
-      const off = sides[name];
-      const fused = setBatchNormReluFusion(off[0] !== BN_RELU);
-      if (native && off[0] !== BN_RELU) disableNativeKernels(off);
+      const fused = setBatchNormReluFusion(sides[name].fuse);
+      disableNativeKernels(sides[name].off);
       try {
         const run = await oneRun(cfg, profiled, steps, threads, native);
         runs[name].push(run);
         log(`rep ${r + 1}/${reps}, ${name}: ${run.seconds.toFixed(2)} s (loss ${run.loss})`);
       } finally {
-        if (native) disableNativeKernels([]);
+        disableNativeKernels([]);
         setBatchNormReluFusion(fused);
       }
     }

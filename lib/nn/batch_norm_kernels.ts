@@ -43,7 +43,15 @@ export function cpuValues(backend: unknown, info: tf.TensorInfo): Float32Array {
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
-function required(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.TensorInfo {
+/**
+ * Input `name` of kernel `kernel`, which must be float32; throws naming the kernel and the fix
+ * (also used by the fused batch norm + ReLU kernels, batch_norm_relu_kernels.ts).
+ */
+export function required(
+  inputs: tf.NamedTensorInfoMap,
+  name: string,
+  kernel: string,
+): tf.TensorInfo {
   const t = inputs[name];
   if (t === undefined) throw new Error(`${kernel}: missing input '${name}'; pass it in inputs.`);
   if (t.dtype !== "float32") {

@@ -25,7 +25,7 @@
 
 import * as tf from "../tfjs.ts";
 import { batchNormBackwardLoops, batchNormForwardLoops } from "./batch_norm_loops.ts";
-import { cpuValues } from "./batch_norm_kernels.ts";
+import { cpuValues, required } from "./batch_norm_kernels.ts";
 
 /** Forward kernel name (see module docs). */
 export const BATCH_NORM_RELU_TRAIN = "KitBatchNormReluTrain";
@@ -44,17 +44,11 @@ type CpuBackend = tf.KernelBackend & {
   data: { get(id: unknown): { values: unknown } };
 };
 
-function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`${kernel}: missing input '${name}'; pass it in inputs.`);
-  return t;
-}
-
 function cpuForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const name = BATCH_NORM_RELU_TRAIN;
-  const x = input(inputs, "x", name);
+  const x = required(inputs, "x", name);
   const c = x.shape[x.shape.length - 1];
-  const get = (k: string) => cpuValues(backend, input(inputs, k, name));
+  const get = (k: string) => cpuValues(backend, required(inputs, k, name));
   const eps = (attrs as unknown as { eps: number }).eps;
   const out = batchNormForwardLoops(get("x"), get("gamma"), get("beta"), eps);
   const y = out.y;
@@ -74,11 +68,13 @@ function cpuForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
 
 function cpuBackward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const name = BATCH_NORM_RELU_TRAIN_GRAD;
-  const x = input(inputs, "x", name);
+  const x = required(inputs, "x", name);
   const c = x.shape[x.shape.length - 1];
-  const get = (k: string) => cpuValues(backend, input(inputs, k, name));
+  const get = (k: string) => cpuValues(backend, required(inputs, k, name));
   const cpu = backend as CpuBackend;
-  const mask = cpu.data.get(input(inputs, "mask", name).dataId).values;
+  const maskInfo = inputs.mask;
+  if (maskInfo === undefined) throw new Error(`${name}: missing input 'mask'; pass it in inputs.`);
+  const mask = cpu.data.get(maskInfo.dataId).values;
   const dy = get("dy");
   if (!(mask instanceof Uint8Array) || mask.length !== dy.length) {
     throw new Error(

@@ -183,6 +183,31 @@ export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
     return same;
   });
 
+  /**
+   * The forward kernel: `[y, mean, variance]`, and with `relu` (fused) the ReLU workspace as a
+   * fourth output, the `bool` mask tensor.
+   */
+  const forwardKernel = (name: string, relu: boolean): NativeKernelSpec => ({
+    name,
+    run: ({ inputs, attrs, backend }) => {
+      const [x, gamma, beta] = ["x", "gamma", "beta"].map((k) => input(inputs, k, name));
+      const dims = nativeShape(x.shape);
+      if (dims === undefined || [x, gamma, beta].some((t) => t.dtype !== "float32")) return null;
+      const c = dims[1];
+      const p = plan(dims, attrs.eps as number, relu);
+      const y = backend.allocF32(sizeOf(x.shape));
+      const mean = new Float32Array(c);
+      const variance = new Float32Array(c);
+      const mask = relu ? [new Uint8Array(p.workspaceBytes)] : [];
+      const xs = [x, gamma, beta].map((t) => backend.values(t));
+      p.forwardExec.run([...xs, y, mean, variance, ...mask]);
+      return [
+        ...outputs(backend, y, x.shape, mean, variance),
+        ...mask.map((m) => backend.makeTensorInfo([m.length], "bool", m)),
+      ];
+    },
+  });
+
   // oneDNN 2.6 requires the shift as a backward argument though the gradients never read it.
   const placeholders = new Map<number, Float32Array>();
   const shiftPlaceholder = (c: number): Float32Array => {
@@ -192,30 +217,7 @@ export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
   };
 
   return [
-    {
-      name: BATCH_NORM_TRAIN,
-      run: ({ inputs, attrs, backend }) => {
-        const x = input(inputs, "x", BATCH_NORM_TRAIN);
-        const gamma = input(inputs, "gamma", BATCH_NORM_TRAIN);
-        const beta = input(inputs, "beta", BATCH_NORM_TRAIN);
-        const n = sizeOf(x.shape);
-        const dims = nativeShape(x.shape);
-        if (dims === undefined || [x, gamma, beta].some((t) => t.dtype !== "float32")) return null;
-        const c = dims[1];
-        const y = backend.allocF32(n);
-        const mean = new Float32Array(c);
-        const variance = new Float32Array(c);
-        plan(dims, attrs.eps as number).forwardExec.run([
-          backend.values(x),
-          backend.values(gamma),
-          backend.values(beta),
-          y,
-          mean,
-          variance,
-        ]);
-        return outputs(backend, y, x.shape, mean, variance);
-      },
-    },
+    forwardKernel(BATCH_NORM_TRAIN, false),
     {
       name: BATCH_NORM_TRAIN_GRAD,
       run: ({ inputs, attrs, backend }) => {
@@ -248,34 +250,7 @@ export function batchNormKernels(rt: DnnlRuntime): NativeKernelSpec[] {
         return outputs(backend, dx, x.shape, dgamma, dbeta);
       },
     },
-    {
-      name: BATCH_NORM_RELU_TRAIN,
-      run: ({ inputs, attrs, backend }) => {
-        const name = BATCH_NORM_RELU_TRAIN;
-        const [x, gamma, beta] = ["x", "gamma", "beta"].map((k) => input(inputs, k, name));
-        const dims = nativeShape(x.shape);
-        if (dims === undefined || [x, gamma, beta].some((t) => t.dtype !== "float32")) return null;
-        const c = dims[1];
-        const p = plan(dims, attrs.eps as number, true);
-        const y = backend.allocF32(sizeOf(x.shape));
-        const mean = new Float32Array(c);
-        const variance = new Float32Array(c);
-        const mask = new Uint8Array(p.workspaceBytes);
-        p.forwardExec.run([
-          backend.values(x),
-          backend.values(gamma),
-          backend.values(beta),
-          y,
-          mean,
-          variance,
-          mask,
-        ]);
-        return [
-          ...outputs(backend, y, x.shape, mean, variance),
-          backend.makeTensorInfo([mask.length], "bool", mask),
-        ];
-      },
-    },
+    forwardKernel(BATCH_NORM_RELU_TRAIN, true),
     {
       name: BATCH_NORM_RELU_TRAIN_GRAD,
       run: ({ inputs, attrs, backend }) => {
