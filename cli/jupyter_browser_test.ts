@@ -114,6 +114,9 @@ export function cellProblems(cells: { source: string; outputs: PageOutput[] }[])
   return problems;
 }
 
+/** Longest Run All of one notebook before the test gives up on it. */
+const RUN_ALL_TIMEOUT_MS = 20 * 60_000;
+
 /** Runs one notebook in the page with Cell > Run All; returns its cells and DOM facts. */
 async function runAll(page: Page, url: string, timeoutMs: number) {
   await page.goto(url, { waitUntil: "domcontentloaded" });
@@ -221,7 +224,11 @@ Deno.test({
       XDG_RUNTIME_DIR: xdg,
       NO_COLOR: "1",
     }, tmp);
-    const browser = await launchChromium(chromium!);
+    // Run All of one notebook may take minutes on a loaded machine: the wait below is one
+    // DevTools call, which puppeteer would otherwise cut at 3 minutes ("Waiting failed").
+    const browser = await launchChromium(chromium!, {
+      protocolTimeoutMs: RUN_ALL_TIMEOUT_MS + 60_000,
+    });
     const failures: string[] = [];
     try {
       for (const path of notebooks) {
@@ -234,7 +241,7 @@ Deno.test({
           const r = await runAll(
             page,
             `${server.url}notebooks/${name}?token=${server.token}`,
-            20 * 60_000,
+            RUN_ALL_TIMEOUT_MS,
           );
           json = r.json;
           problems = cellProblems(r.cells);
@@ -256,7 +263,12 @@ Deno.test({
               }`,
           );
         } catch (err) {
-          problems.push(`did not finish: ${(err as Error).message}`);
+          const cause = (err as Error).cause;
+          problems.push(
+            `did not finish: ${(err as Error).message}${
+              cause instanceof Error ? ` (${cause.message})` : ""
+            }`,
+          );
         }
         if (problems.length > 0) {
           await Deno.mkdir(artefacts, { recursive: true });

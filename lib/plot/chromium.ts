@@ -64,6 +64,16 @@ export interface LaunchedChromium {
   close(): Promise<void>;
 }
 
+/** Options of {@link launchChromium}. */
+export interface LaunchChromiumOptions {
+  /**
+   * Longest single DevTools call in ms (puppeteer's default 180,000). A
+   * `waitForFunction` is one such call however long its own `timeout`, so a
+   * caller that waits longer than 3 minutes for a page must raise this too.
+   */
+  protocolTimeoutMs?: number;
+}
+
 /**
  * Starts headless Chromium with {@link CHROMIUM_FLAGS} and a fresh
  * `--user-data-dir`. The DevTools connection is a pipe, so the browser exits
@@ -71,6 +81,7 @@ export interface LaunchedChromium {
  */
 export async function launchChromium(
   executablePath = requireChromium(),
+  opts: LaunchChromiumOptions = {},
 ): Promise<LaunchedChromium> {
   const profile = await Deno.makeTempDir({ prefix: "kit-chromium-" });
   let browser: Browser;
@@ -79,6 +90,7 @@ export async function launchChromium(
       executablePath,
       headless: true,
       pipe: true,
+      protocolTimeout: opts.protocolTimeoutMs,
       args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`],
     });
   } catch (err) {
