@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../rng.ts";
-import { knnImpute } from "./knn_imputer.ts";
+import { knnImpute, knnImputeGrid } from "./knn_imputer.ts";
 import type { MissingMatrix } from "./missing_matrix.ts";
 
 function gaussians(rng: Rng, n: number): Float32Array {
@@ -157,6 +157,74 @@ Deno.test("lambda > 0 uses the initial fill: with fill = truth, neighbours come 
     const plain = knnImpute(m, { k, lambda: 0, initialFill: truth });
     assert.ok(plain.some((v, p) => Math.abs(v - out[p]) > 1e-6));
   }
+});
+
+/**
+ * F11-F12 written out with a full sort of every other row per incomplete row
+ * (float64 sums in column order, ties by row index), for any donors.
+ */
+function referenceImpute(m: MissingMatrix, k: number, lambda: number, fill: Float32Array) {
+  const { rows, cols, values, missing } = m;
+  const f = Float32Array.from(values, (v, p) => (missing[p] === 1 ? fill[p] : v));
+  const out = Float32Array.from(f);
+  for (let i = 0; i < rows; i++) {
+    if (!missing.subarray(i * cols, (i + 1) * cols).includes(1)) continue;
+    const near: { l: number; d: number }[] = [];
+    for (let l = 0; l < rows; l++) {
+      if (l === i) continue;
+      let obs = 0;
+      let fil = 0;
+      let both = 0;
+      for (let c = 0; c < cols; c++) {
+        const a = i * cols + c;
+        const b = l * cols + c;
+        if (missing[a] === 0 && missing[b] === 0) {
+          obs += (values[a] - values[b]) ** 2;
+          both++;
+        } else if (lambda > 0) fil += (f[a] - f[b]) ** 2;
+      }
+      if (both > 0 || lambda > 0) near.push({ l, d: Math.sqrt(obs + lambda * fil) });
+    }
+    near.sort((a, b) => a.d - b.d || a.l - b.l);
+    for (let j = 0; j < cols; j++) {
+      if (missing[i * cols + j] === 0) continue;
+      const nn = near.filter((x) => missing[x.l * cols + j] === 0).slice(0, k);
+      if (nn.length === 0) continue;
+      const zero = nn.filter((x) => x.d === 0);
+      out[i * cols + j] = zero.length > 0
+        ? zero.reduce((s, x) => s + values[x.l * cols + j], 0) / zero.length
+        : nn.reduce((s, x) => s + values[x.l * cols + j] / x.d, 0) /
+          nn.reduce((s, x) => s + 1 / x.d, 0);
+    }
+  }
+  return out;
+}
+
+Deno.test("knnImputeGrid equals one knnImpute per setting and a full-sort reference, also when donors are mostly missing", () => {
+  const rng = new Rng(11);
+  // 400 rows x 3 columns: 40 complete rows, the rest missing each entry with probability 0.9,
+  // so many columns run out of donors inside the short neighbour list (the full-order path).
+  const rows = 400;
+  const cols = 3;
+  const truth = gaussians(rng, rows * cols);
+  const missing = new Uint8Array(rows * cols);
+  for (let p = 40 * cols; p < missing.length; p++) missing[p] = rng.bernoulli(0.9) ? 1 : 0;
+  const m = hide(truth, missing, rows, cols);
+  const fill = gaussians(rng, rows * cols);
+  const settings = [
+    { lambda: 0, k: 1 },
+    { lambda: 0, k: 5 },
+    { lambda: 0.3, k: 5 },
+    { lambda: 1, k: 20 },
+    { lambda: 1, k: 3 },
+  ];
+  const grid = knnImputeGrid(m, settings, fill);
+  settings.forEach((s, i) => {
+    const one = knnImpute(m, { ...s, initialFill: fill });
+    assert.deepEqual(grid[i], one, `lambda ${s.lambda}, k ${s.k}: grid vs knnImpute`);
+    const ref = referenceImpute(m, s.k, s.lambda, fill);
+    assert.deepEqual(grid[i], ref, `lambda ${s.lambda}, k ${s.k}: grid vs reference`);
+  });
 });
 
 Deno.test("bad options are rejected with the fix", () => {

@@ -16,7 +16,7 @@
  */
 import { Rng } from "../rng.ts";
 import { ParamStore } from "../nn/params.ts";
-import { knnImpute } from "./knn_imputer.ts";
+import { knnImputeGrid, type KnnSetting } from "./knn_imputer.ts";
 import { MaskDecoder, trainMaskDecoder } from "./mask_decoder.ts";
 import { meanImpute } from "./mean_imputer.ts";
 import { maskedError } from "./metrics.ts";
@@ -153,16 +153,17 @@ export function imputationSweep(o: ImputationSweepOptions): SweepRow[] {
       });
       const xhat = decoder.impute(m);
       push("decoder", null, null, xhat);
-      for (const k of o.ks) push("knn", 0, k, knnImpute(m, { k, lambda: 0 }));
-      const done = new Set<string>();
-      const refine = (lambda: number, k: number) => {
-        const key = `${lambda}/${k}`;
-        if (done.has(key)) return;
-        done.add(key);
-        push("decoder+knn", lambda, k, knnImpute(m, { k, lambda, initialFill: xhat }));
+      const alone = o.ks.map((k) => ({ k, lambda: 0 }));
+      knnImputeGrid(m, alone).forEach((x, i) => push("knn", 0, alone[i].k, x));
+      const refined: KnnSetting[] = [];
+      const add = (lambda: number, k: number) => {
+        if (!refined.some((r) => r.lambda === lambda && r.k === k)) refined.push({ lambda, k });
       };
-      for (const lambda of o.lambdas) refine(lambda, o.k);
-      for (const k of o.ks) refine(o.lambda, k);
+      for (const lambda of o.lambdas) add(lambda, o.k);
+      for (const k of o.ks) add(o.lambda, k);
+      knnImputeGrid(m, refined, xhat).forEach((x, i) =>
+        push("decoder+knn", refined[i].lambda, refined[i].k, x)
+      );
     } finally {
       store.dispose();
     }
