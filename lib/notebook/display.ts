@@ -25,6 +25,7 @@
 import type { Figure } from "../plot/figure.ts";
 import { validateFigure } from "../plot/figure.ts";
 import { saveFigure } from "../plot/save.ts";
+import { plainFigureTitle } from "../plot/style.ts";
 import { displayBundle, inJupyter, type MimeBundle } from "./jupyter.ts";
 import { figureHtml, plotlyLoaderHtml } from "./plotly_html.ts";
 import { staticPng } from "./static_image.ts";
@@ -63,8 +64,7 @@ export async function figureBundle(fig: Figure, opts: ShowOptions = {}): Promise
   const id = `kit-fig-${crypto.randomUUID()}`;
   const html = (includeLibrary ? await plotlyLoaderHtml() : "") + figureHtml(fig, id, png);
   if (includeLibrary) g[LOADER_SENT] = true;
-  const title = (fig.layout.title as { text?: string } | undefined)?.text
-    ?.replace(/<br>/g, " / ").replace(/<[^>]+>/g, "");
+  const title = plainFigureTitle(fig.layout);
   const bundle: MimeBundle = {
     [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: { displaylogo: false } },
     "text/html": html,

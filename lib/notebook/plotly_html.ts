@@ -10,7 +10,7 @@
 import { encodeBase64 } from "../plot/base64.ts";
 import type { Figure } from "../plot/figure.ts";
 import { PLOTLY_VERSION, plotlySource } from "../plot/plotly_source.ts";
-import { STYLE } from "../plot/style.ts";
+import { plainFigureTitle, STYLE } from "../plot/style.ts";
 
 let loader: Promise<string> | undefined;
 
@@ -55,7 +55,7 @@ function escapeAttr(s: string): string {
 export function figureHtml(fig: Figure, id: string, pngBase64?: string): string {
   const w = Number(fig.layout.width ?? STYLE.width);
   const h = Number(fig.layout.height ?? STYLE.height);
-  const title = (fig.layout.title as { text?: string } | undefined)?.text ?? "figure";
+  const title = plainFigureTitle(fig.layout) ?? "figure";
   const img = pngBase64
     ? `<img src="data:image/png;base64,${pngBase64}" width="${w}" height="${h}" alt="${
       escapeAttr(title)

@@ -145,7 +145,7 @@ export function barChart(
     showlegend: series.length > 1,
     xaxis: horizontal ? valueAxis : categoryAxis,
     yaxis: horizontal ? categoryAxis : valueAxis,
-  });
+  }, series.map((s) => s.name));
   return { data, layout };
 }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { plainFigureTitle } from "./style.ts";
 import { meanConfidenceInterval } from "../stats/t_interval.ts";
 import { Rng } from "../rng.ts";
 import { validateFigure } from "./figure.ts";
@@ -44,7 +45,7 @@ Deno.test("barChart: single samples get no error bars; shape mismatches throw", 
 Deno.test("barChart: the note says what bars and error bars are; long labels wrap, axis in [0, 100]", () => {
   const cats = ["Baseline (GAP)", "HSAGM (MLP + GRU + GAM)"];
   const fig = barChart(cats, [{ name: "linear", samples: [[30, 31, 32], [29, 30, 31]] }], axes);
-  const title = (fig.layout.title as { text: string }).text;
+  const title = plainFigureTitle(fig.layout)!;
   assert.match(title, /Bars: mean of 3 seeds; error bars: 95% t-interval of the mean/);
   assert.deepEqual(fig.data[0].x, ["Baseline<br>(GAP)", "HSAGM (MLP +<br>GRU + GAM)"]);
   const xaxis = fig.layout.xaxis as { tickangle: number };
@@ -52,9 +53,9 @@ Deno.test("barChart: the note says what bars and error bars are; long labels wra
   const yaxis = fig.layout.yaxis as { autorangeoptions: { clipmax: number } };
   assert.equal(yaxis.autorangeoptions.clipmax, 100);
   const std = barChart(["a"], [{ name: "x", samples: [[1, 2]] }], { ...axes, error: "std" });
-  assert.match((std.layout.title as { text: string }).text, /sample standard deviation/);
+  assert.match(plainFigureTitle(std.layout)!, /sample standard deviation/);
   const one = barChart(["a"], [{ name: "x", samples: [[1]] }], axes);
-  assert.match((one.layout.title as { text: string }).text, /one run each/);
+  assert.match(plainFigureTitle(one.layout)!, /one run each/);
 });
 
 Deno.test("barChart: given intervals draw asymmetric error bars; they must contain the bar", () => {
@@ -71,7 +72,7 @@ Deno.test("barChart: given intervals draw asymmetric error bars; they must conta
   assert.equal((fig.data[0].error_y as { width: number }).width, 0, "no caps: b has none");
   assert.deepEqual(e.array.map(round), [0.85, null, 2]); // high - value; none for b
   assert.deepEqual(e.arrayminus.map(round), [0.85, null, 0.5]); // value - low
-  assert.match((fig.layout.title as { text: string }).text, /intervals given per series/);
+  assert.match(plainFigureTitle(fig.layout)!, /intervals given per series/);
   assert.throws(
     () => barChart(["a"], [{ name: "x", samples: [[3]], intervals: [[0, 1]] }], axes),
     /does not contain its bar's value/,

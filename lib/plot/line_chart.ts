@@ -141,7 +141,7 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
       ...(opts.x.integer ? integerTicks(xValues) : {}),
     }),
     yaxis: styledAxis(opts.y, who, opts.logY ? { type: "log" } : {}, valueTitleChars(opts)),
-  });
+  }, series.map((s) => s.name));
   // Bands first, lines after: plotly draws traces in order, so every line lies on top.
   return { data: [...bands, ...lines], layout };
 }

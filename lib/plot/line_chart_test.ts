@@ -3,7 +3,7 @@ import { meanConfidenceInterval } from "../stats/t_interval.ts";
 import { Rng } from "../rng.ts";
 import { validateFigure } from "./figure.ts";
 import { intervalNote, lineChart, seriesOverSeeds } from "./line_chart.ts";
-import { PALETTE } from "./style.ts";
+import { PALETTE, plainFigureTitle } from "./style.ts";
 
 const axes = { x: { title: "Epoch", unit: "epochs" }, y: { title: "Loss", unit: null } };
 
@@ -85,7 +85,7 @@ Deno.test("lineChart: every band lies below every line, so no band tints a line"
   fig.data.forEach((t, i) => {
     if (t.fill === "tonexty") assert.equal(fig.data[i - 1].legendgroup, t.legendgroup);
   });
-  const title = (fig.layout.title as { text: string }).text;
+  const title = plainFigureTitle(fig.layout)!;
   assert.match(title, /Lines: mean of 3 seeds; bands: 95% t-interval of the mean/);
 });
 

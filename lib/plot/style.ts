@@ -190,31 +190,85 @@ export interface FigureOptions {
 }
 
 /**
- * The base layout of every kit figure: white background, house font, the
- * title and the error note at the top, the legend between them and the plot.
+ * A figure's title and note as plain text, "title / note", without the line
+ * breaks that {@link styledLayout} puts in to fit the figure's width.
  */
-export function styledLayout(opts: FigureOptions, extra: Layout = {}): Layout {
+export function plainFigureTitle(layout: Layout): string | undefined {
+  const text = (layout.title as { text?: string } | undefined)?.text;
+  return text
+    ?.replace(/<\/span><br><span/g, "</span> <span") // a note's wrapped lines
+    .replace(/<br><span/g, " / <span") // title -> note
+    .replace(/<br>/g, " ") // a title's wrapped lines
+    .replace(/<[^>]+>/g, "");
+}
+
+/** Average glyph width of the house font as a fraction of its size (for line breaking). */
+const GLYPH_WIDTH = 0.46;
+
+/** Height of one row of a horizontal plotly legend (px, measured on exported figures). */
+const LEGEND_ROW = 29;
+
+/**
+ * Rows a horizontal plotly legend of these entries takes in `width` px: each
+ * entry is its symbol and gap (~50 px) and its text, packed left to right.
+ */
+export function legendRows(labels: readonly string[], width: number): number {
+  let rows = labels.length > 0 ? 1 : 0;
+  let used = 0;
+  for (const label of labels) {
+    const w = 50 + 0.5 * STYLE.tickSize * label.length;
+    if (used > 0 && used + w > width) {
+      rows++;
+      used = 0;
+    }
+    used += w;
+  }
+  return rows;
+}
+
+/**
+ * The base layout of every kit figure: white background, house font, the
+ * title and the error note at the top (each wrapped to the figure's width),
+ * the legend between them and the plot. `legend` lists the entries the
+ * legend will show, so that the top margin leaves room for all its rows.
+ */
+export function styledLayout(
+  opts: FigureOptions,
+  extra: Layout = {},
+  legend: readonly string[] = [],
+): Layout {
   const size = FIGURE_SIZES[opts.size ?? "column"];
   if (!size) {
     throw new Error(`figure size "${opts.size}" is not one of ${Object.keys(FIGURE_SIZES)}`);
   }
-  const lines: string[] = [];
-  if (opts.title) lines.push(opts.title);
-  if (opts.note) {
-    lines.push(
-      `<span style="font-size:${STYLE.noteSize}px;color:${STYLE.noteColor}">${opts.note}</span>`,
-    );
-  }
-  const head = (opts.title ? STYLE.titleSize + 6 : 0) + (opts.note ? STYLE.noteSize + 6 : 0);
+  const width = opts.width ?? size.width;
+  const charsAt = (px: number) => Math.max(12, Math.floor((width - 8) / (GLYPH_WIDTH * px)));
+  const title = opts.title ? wrapLabel(opts.title, charsAt(STYLE.titleSize)).split("<br>") : [];
+  const note = opts.note ? wrapLabel(opts.note, charsAt(STYLE.noteSize)).split("<br>") : [];
+  const lines = [
+    ...title,
+    ...note.map((l) =>
+      `<span style="font-size:${STYLE.noteSize}px;color:${STYLE.noteColor}">${l}</span>`
+    ),
+  ];
+  const head = title.length * (STYLE.titleSize + 6) + note.length * (STYLE.noteSize + 6);
   // plotly anchors a multi-line container-top title as if it had one line, so its first line
   // would be cut off at the top edge: push it down (and the plot with it) by a line per extra line.
   const extraLines = 12 * Math.max(0, lines.length - 1);
+  const margin = { l: 50, r: 10, t: 0, b: 40 };
+  const showsLegend = extra.showlegend !== false;
+  const rows = showsLegend ? Math.max(1, legendRows(legend, width - margin.l - 4)) : 0;
+  margin.t = head + extraLines + (showsLegend ? 1 + rows * LEGEND_ROW : 8);
+  // A top margin beyond the usual one (a title line, a note line, a legend row) is added to
+  // the print height when no height is given, so the plot area keeps its size.
+  const usual = STYLE.titleSize + 6 + STYLE.noteSize + 6 + 12 + 1 + LEGEND_ROW;
+  const height = opts.height ?? size.height + Math.max(0, margin.t - usual);
   return {
     ...(lines.length > 0
       ? {
         title: {
           text: lines.join("<br>"),
-          font: { size: opts.title ? STYLE.titleSize : STYLE.noteSize },
+          font: { size: title.length > 0 ? STYLE.titleSize : STYLE.noteSize },
           x: 0.5,
           xanchor: "center",
           y: 1,
@@ -224,13 +278,13 @@ export function styledLayout(opts: FigureOptions, extra: Layout = {}): Layout {
         },
       }
       : {}),
-    width: opts.width ?? size.width,
-    height: opts.height ?? size.height,
+    width,
+    height,
     font: { family: STYLE.fontFamily, size: STYLE.fontSize, color: STYLE.color },
     paper_bgcolor: "white",
     plot_bgcolor: "white",
     colorway: [...PALETTE],
-    margin: { l: 50, r: 10, t: head + extraLines + (extra.showlegend === false ? 8 : 30), b: 40 },
+    margin,
     showlegend: true,
     legend: {
       orientation: "h",
