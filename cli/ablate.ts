@@ -66,6 +66,8 @@ Usage: deno task ablate <name> [options]
   --partial            train nothing; write the tables from the runs finished so far (and the
                        runs it can reuse, see --no-reuse), marked PARTIAL in COMMAND.md and
                        plan.json with the seeds each arm has
+  --figures-only       train nothing; rebuild figures/*.json from the finished runs (after a
+                       change of the figure style), tables and COMMAND.md unchanged
   --list               list the ablations (--verbose: with their questions)
   --backend <name>     auto | ${BACKEND_NAMES.join(" | ")} (default auto, or env KIT_BACKEND)
   --threads <n>        CPU threads for the backend
@@ -106,6 +108,7 @@ const FLAGS = {
   out: { type: "string" },
   "dry-run": { type: "boolean" },
   partial: { type: "boolean" },
+  "figures-only": { type: "boolean" },
   list: { type: "boolean" },
   verbose: { type: "boolean" },
   backend: { type: "string" },
@@ -320,7 +323,17 @@ async function runAndRecord(call: Invocation, started: Date): Promise<number> {
     ...runOpts,
     dryRun: values["dry-run"] ?? false,
     partial: values.partial ?? false,
+    figuresOnly: values["figures-only"] ?? false,
   });
+  if (values["figures-only"]) {
+    console.log(
+      `${spec.name} (${outcome.profile}): figures rebuilt from ${outcome.rows.length} finished ` +
+        `runs (tables and COMMAND.md unchanged); export them with ` +
+        `deno task figures --results ${outcome.outDir}`,
+    );
+    for (const f of outcome.figures) console.log(`  ${f}`);
+    return 0;
+  }
   if (values["dry-run"]) {
     const states = Object.values(outcome.states);
     const count = (s: string) => states.filter((x) => x === s).length;

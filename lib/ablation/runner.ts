@@ -74,6 +74,12 @@ export interface AblationOptions {
    * config finished under other ablations are copied in first.
    */
   partial?: boolean;
+  /**
+   * Train nothing, copy nothing; rebuild only `figures/*.json` from the runs
+   * finished here (after a change of the figure style). Tables, `plan.json`
+   * and `COMMAND.md` stay as they are.
+   */
+  figuresOnly?: boolean;
   backend?: BackendRequest;
   threads?: number;
   /** Folder with local dataset archives (default env KIT_DATA_DIR). */
@@ -573,6 +579,21 @@ export async function runAblation(
     return outcome;
   }
 
+  if (opts.figuresOnly) {
+    for (const run of runs) await readFinished(run);
+    outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
+    if (outcome.rows.length === 0) {
+      throw new Error(
+        `${spec.name} (${profile}): no finished run in ${outDir}/runs, so there is no figure ` +
+          `to rebuild; train some first (deno task ablate ${spec.name} --profile ${profile})`,
+      );
+    }
+    const metrics = summaryMetrics(spec.metrics, outcome.rows);
+    outcome.summary = summarize(outcome.rows, metrics, opts.level ?? 0.95);
+    outcome.figures = await writeAblationFigures(outDir, spec.title, outcome.summary, outcome.rows);
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  }
   if (opts.partial) {
     for (const run of runs) {
       if (await readFinished(run)) continue;

@@ -210,3 +210,25 @@ Deno.test("runner --partial: tables from the finished runs only, marked with the
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("runner figuresOnly: rebuilds figures/*.json from the finished runs, leaves the tables", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      runAblation(tauSpec(), { ...options(out, []), figuresOnly: true }),
+      /no finished run .* no figure to rebuild; train some first/,
+    );
+    const first = await runAblation(tauSpec(), { ...options(out, []), seeds: 1 });
+    const tables = await Deno.readTextFile(join(out, "summary.csv"));
+    const plan = await Deno.readTextFile(join(out, "plan.json"));
+    for (const f of first.figures) await Deno.remove(f);
+    const again = await runAblation(tauSpec(), { ...options(out, []), figuresOnly: true });
+    assert.equal(again.trained.length, 0);
+    assert.deepEqual(again.figures, first.figures);
+    for (const f of again.figures) assert.ok((await Deno.stat(f)).isFile, `${f} rebuilt`);
+    assert.equal(await Deno.readTextFile(join(out, "summary.csv")), tables);
+    assert.equal(await Deno.readTextFile(join(out, "plan.json")), plan);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
