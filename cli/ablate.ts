@@ -65,7 +65,7 @@ Usage: deno task ablate <name> [options]
   --dry-run            list the runs and whether each is cached, resumable or new; train nothing
   --partial            train nothing; write the tables from the runs finished so far (and the
                        runs it can reuse, see --no-reuse), marked PARTIAL in COMMAND.md and
-                       plan.json with the seeds each arm has
+                       plan.json with the seeds each arm has (when runs are missing)
   --figures-only       train nothing; rebuild figures/*.json from the finished runs (after a
                        change of the figure style), tables and COMMAND.md unchanged
   --list               list the ablations (--verbose: with their questions)

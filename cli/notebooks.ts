@@ -26,6 +26,7 @@ import { writeNotebookHtml } from "../lib/notebook/html_export.ts";
 import { parseNotebook } from "../lib/notebook/ipynb.ts";
 import { notebookProfile, PROFILES } from "../lib/notebook/profile.ts";
 import { repoRoot } from "../lib/notebook/paths.ts";
+import { PARTIAL_ENV } from "../lib/notebook/report.ts";
 import { choiceFlag, numberFlag, parseCommandLine } from "./args.ts";
 import { runMain } from "./run_main.ts";
 
@@ -58,7 +59,9 @@ export function describeResult(r: ExecuteResult): string {
 }
 
 const USAGE = `usage: deno task notebooks [--profile ${PROFILES.join("|")}] [--out DIR] ` +
-  "[--html] [--html-dir DIR] [--timeout SECONDS_PER_CELL] [names...]";
+  "[--html] [--html-dir DIR] [--timeout SECONDS_PER_CELL] [--partial] [names...]\n" +
+  "  --partial  ablation notebooks train nothing: they report the runs finished so far, " +
+  "labelled PARTIAL";
 
 async function main(): Promise<number> {
   const cli = parseCommandLine({
@@ -71,6 +74,7 @@ async function main(): Promise<number> {
       out: { type: "string" },
       timeout: { type: "string", default: "1800" },
       dir: { type: "string" },
+      partial: { type: "boolean", default: false },
     },
   }, USAGE);
   if (!cli) return 0;
@@ -93,7 +97,7 @@ async function main(): Promise<number> {
     const r = await executeNotebook(nb, {
       outPath,
       python,
-      env: { KIT_PROFILE: profile },
+      env: { KIT_PROFILE: profile, ...(values.partial ? { [PARTIAL_ENV]: "1" } : {}) },
       cellTimeoutSeconds,
     });
     console.error(describeResult(r));

@@ -69,8 +69,8 @@ export interface AblationOptions {
   dryRun?: boolean;
   /**
    * Train nothing; write the tables and figures from the runs finished so far
-   * (a partial result across sessions: `plan.json` and the outcome say how many
-   * runs of the plan, and how many seeds per arm, they hold). With `reuse`, runs of the same
+   * (a partial result across sessions: when runs are missing, `plan.json` and
+   * the outcome say how many runs of the plan, and how many seeds per arm, they hold). With `reuse`, runs of the same
    * config finished under other ablations are copied in first.
    */
   partial?: boolean;
@@ -614,7 +614,7 @@ export async function runAblation(
     const from = rowsById.has(run.id) ? await reusedFrom(run.runDir) : undefined;
     if (from) outcome.reused.push({ id: run.id, from });
   }
-  if (opts.partial || outcome.rows.length < runs.length) {
+  if (outcome.rows.length < runs.length) {
     const seedsPerArm: Record<string, number> = {};
     for (const arm of spec.arms) {
       seedsPerArm[arm.name] = outcome.rows.filter((r) => r.arm === arm.name).length;

@@ -40,6 +40,12 @@ import { chooseProfile, type Profile } from "./profile.ts";
 import type { TableRow } from "./table.ts";
 import { metricHeading } from "../ablation/metric_labels.ts";
 
+/**
+ * Env var that makes {@link AblationNotebook.run} train nothing and report the
+ * runs finished so far, labelled PARTIAL (`deno task notebooks --partial`).
+ */
+export const PARTIAL_ENV = "KIT_NOTEBOOK_PARTIAL";
+
 /** What the interval columns and error marks of every table and figure are. */
 export const INTERVAL_MEANING = "mean and 95% Student-t interval over seeds";
 
@@ -93,7 +99,11 @@ export interface AblationNotebook {
   figureDir: string;
   /** The config of the first arm's seed 0 on this profile (sizes, schedule). */
   config: ExperimentConfig;
-  /** Trains what is missing (cached by config hash) under one progress display. */
+  /**
+   * Trains what is missing (cached by config hash) under one progress display;
+   * with env `KIT_NOTEBOOK_PARTIAL=1` (`deno task notebooks --partial`) trains
+   * nothing and reports the runs finished so far, labelled PARTIAL.
+   */
   run(): Promise<AblationReport>;
 }
 
@@ -120,10 +130,12 @@ export async function ablationNotebook(name: string, choice: string): Promise<Ab
     config,
     run: async () => {
       const bar = ablationProgress(`${spec.name} (${profile})`, spec.arms.length * seeds);
+      const partial = Deno.env.get(PARTIAL_ENV) === "1";
       const out = await runAblation(spec, {
         profile,
         seeds,
         outDir,
+        partial,
         log: bar.log,
         runLog: bar.runLog,
         progress: bar.progress,
@@ -246,6 +258,17 @@ export class AblationReport {
 
   /** The sentence every conclusion starts with: what these numbers can and cannot say. */
   caveat(): string {
+    const p = this.out.partial;
+    const partial = p
+      ? `**PARTIAL: ${p.finished} of ${p.planned} planned runs finished (seeds per arm: ${
+        Object.entries(p.seedsPerArm).map(([a, n]) => `${a} ${n}`).join(", ")
+      }); arms with one seed have no interval, so no claim can be made from them yet.** `
+      : "";
+    return partial + this.scaleCaveat();
+  }
+
+  /** The caveat of the profile and data alone (see {@link caveat}). */
+  private scaleCaveat(): string {
     const cfg = this.out.runs[0].config;
     if (this.synthetic) {
       return "**These numbers come from the synthetic dataset on the `" + this.profile +

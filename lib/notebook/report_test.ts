@@ -65,6 +65,12 @@ Deno.test("AblationReport: labels, values, verdicts that say what the interval s
     one.caveat(),
     /^\*\*Quick profile\*\* \(CIFAR-10 \(JPEG copy\), 5,000 training images/,
   );
+  const partial = report(5, [0], false);
+  partial.out.partial = { finished: 2, planned: 6, seedsPerArm: { a: 1, b: 1 } };
+  assert.match(
+    partial.caveat(),
+    /^\*\*PARTIAL: 2 of 6 planned runs finished \(seeds per arm: a 1, b 1\);.*\*\* \*\*Quick profile/,
+  );
   assert.equal(intervalText(null, 1), "- (1 seed)");
   assert.equal(datasetLabel("svhn"), "SVHN");
 });
