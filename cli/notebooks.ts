@@ -26,7 +26,7 @@ import { writeNotebookHtml } from "../lib/notebook/html_export.ts";
 import { parseNotebook } from "../lib/notebook/ipynb.ts";
 import { notebookProfile, PROFILES } from "../lib/notebook/profile.ts";
 import { repoRoot } from "../lib/notebook/paths.ts";
-import { PARTIAL_ENV } from "../lib/notebook/report.ts";
+import { PARTIAL_ENV } from "../lib/notebook/ablation_runs.ts";
 import { choiceFlag, numberFlag, parseCommandLine } from "./args.ts";
 import { runMain } from "./run_main.ts";
 

@@ -26,6 +26,17 @@ import { barChart, type Figure } from "../plot/mod.ts";
 import { ablationOutDir } from "./ablation_results.ts";
 import { progress, type ProgressOptions } from "./progress.ts";
 import type { Profile } from "./profile.ts";
+
+/**
+ * Env var that makes notebooks' ablation runs train nothing and report the
+ * runs finished so far, labelled PARTIAL (`deno task notebooks --partial`).
+ */
+export const PARTIAL_ENV = "KIT_NOTEBOOK_PARTIAL";
+
+/** Whether {@link PARTIAL_ENV} is set to 1 (reading it needs env permission). */
+export function partialFromEnv(): boolean {
+  return Deno.env.get(PARTIAL_ENV) === "1";
+}
 import type { TableRow } from "./table.ts";
 
 /** Axis titles of the standard metrics (all accuracies in %). */
@@ -124,6 +135,7 @@ export async function runNotebookAblations(
       profile,
       seeds: opts.seeds,
       outDir: ablationOutDir(spec.name, profile),
+      partial: partialFromEnv(),
       log: (line) => {
         opts.log?.(line);
         bar.log(`${spec.name}: ${line}`);

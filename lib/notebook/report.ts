@@ -34,17 +34,11 @@ import type { ExperimentConfig } from "../config/experiment.ts";
 import type { Figure } from "../plot/figure.ts";
 import { meanConfidenceInterval, type MeanInterval } from "../stats/t_interval.ts";
 import { ablationOutDir } from "./ablation_results.ts";
-import { ablationProgress } from "./ablation_runs.ts";
+import { ablationProgress, partialFromEnv } from "./ablation_runs.ts";
 import { show, showTable, showText } from "./display.ts";
 import { chooseProfile, type Profile } from "./profile.ts";
 import type { TableRow } from "./table.ts";
 import { metricHeading } from "../ablation/metric_labels.ts";
-
-/**
- * Env var that makes {@link AblationNotebook.run} train nothing and report the
- * runs finished so far, labelled PARTIAL (`deno task notebooks --partial`).
- */
-export const PARTIAL_ENV = "KIT_NOTEBOOK_PARTIAL";
 
 /** What the interval columns and error marks of every table and figure are. */
 export const INTERVAL_MEANING = "mean and 95% Student-t interval over seeds";
@@ -130,7 +124,7 @@ export async function ablationNotebook(name: string, choice: string): Promise<Ab
     config,
     run: async () => {
       const bar = ablationProgress(`${spec.name} (${profile})`, spec.arms.length * seeds);
-      const partial = Deno.env.get(PARTIAL_ENV) === "1";
+      const partial = partialFromEnv();
       const out = await runAblation(spec, {
         profile,
         seeds,
