@@ -6,7 +6,7 @@
  * | claim kind        | CI excludes 0, same sign as paper | CI excludes 0, opposite sign | CI includes 0 |
  * | ----------------- | --------------------------------- | ---------------------------- | ------------- |
  * | `difference`      | "direction agrees"                | "direction disagrees"        | "CI includes 0" (sign of the mean noted) |
- * | `no-difference`   | "disagrees: difference detected"  | (same)                       | "agrees: no detectable difference" |
+ * | `no-difference`   | "disagrees: difference detected"  | (same)                       | "agrees" when the interval lies within +-{@link EQUIVALENCE_MARGIN}, else "CI includes 0" |
  * | `no-paper-number` | reports our sign only             |                              | "CI includes 0" |
  *
  * Without an interval (fewer than 2 seeds) or with a zero-width one (no
@@ -19,6 +19,14 @@
  */
 import type { ArmComparison } from "../ablation/compare.ts";
 import type { ClaimKind } from "./paper_numbers.ts";
+
+/**
+ * A "no difference" claim agrees only when the whole 95% interval of our
+ * difference lies within this many points of zero (the resolution the
+ * ablations are sized for); a wider interval that includes zero is no
+ * evidence of equivalence.
+ */
+export const EQUIVALENCE_MARGIN = 1.5;
 
 /** Machine-readable outcome of {@link judgeClaim}. */
 export type VerdictStatus =
@@ -93,9 +101,21 @@ export function judgeClaim(
     };
   }
   if (kind === "no-difference") {
-    return cmp.excludesZero
-      ? { status: "disagrees", text: `disagrees: difference detected, ${ci}${tail}` }
-      : { status: "agrees", text: `agrees: no detectable difference, ${ci}${tail}` };
+    if (cmp.excludesZero) {
+      return { status: "disagrees", text: `disagrees: difference detected, ${ci}${tail}` };
+    }
+    const widest = Math.max(Math.abs(cmp.low), Math.abs(cmp.high));
+    return widest <= EQUIVALENCE_MARGIN
+      ? {
+        status: "agrees",
+        text: `agrees: no difference beyond ${EQUIVALENCE_MARGIN} points, ${ci}${tail}`,
+      }
+      : {
+        status: "ci-includes-0",
+        text: `no difference detected, but the interval allows differences up to ` +
+          `${widest.toFixed(2)} points (equivalence needs it within +-${EQUIVALENCE_MARGIN}), ` +
+          `${ci}${tail}`,
+      };
   }
   if (kind === "no-paper-number") {
     // The paper proposes arm a (it helps, by implication): agreement needs a - b > 0.

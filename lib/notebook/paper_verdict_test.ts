@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { compareArms } from "../ablation/compare.ts";
 import type { AblationRow } from "../ablation/row.ts";
 import { Rng } from "../rng.ts";
-import { judgeClaim } from "./paper_verdict.ts";
+import { EQUIVALENCE_MARGIN, judgeClaim } from "./paper_verdict.ts";
 import { PAPER_CLAIMS } from "./paper_numbers.ts";
 import { getAblation } from "../ablation/ablations.ts";
 
@@ -51,7 +51,10 @@ Deno.test("difference claims: the verdict follows the sign of ours vs the paper 
       assert.ok(v.text.includes(`MDE ${noisy.mde.toFixed(2)}`), v.text);
       // spread 50: the MDE is far above any paper difference drawn here
       assert.match(v.text, /is below what these seeds can detect/);
-      assert.equal(judgeClaim("no-difference", undefined, noisy).status, "agrees");
+      // A wide interval around zero is no evidence of equivalence.
+      const wide = judgeClaim("no-difference", undefined, noisy);
+      assert.equal(wide.status, "ci-includes-0");
+      assert.match(wide.text, /no difference detected, but the interval allows differences up to/);
     }
     assert.equal(judgeClaim("no-difference", undefined, cmp).status, "disagrees");
     // A component proposed without a number agrees only when it helps (a - b > 0).
@@ -64,6 +67,9 @@ Deno.test("difference claims: the verdict follows the sign of ours vs the paper 
     if (!tight.excludesZero) {
       tightChecked++;
       assert.ok(tight.mde < 5);
+      // ... and its interval lies within the margin: a no-difference claim agrees.
+      assert.ok(Math.max(-tight.low, tight.high) <= EQUIVALENCE_MARGIN);
+      assert.equal(judgeClaim("no-difference", undefined, tight).status, "agrees");
       assert.match(
         judgeClaim("difference", 5, tight).text,
         /paper's size \(\+5\.00\) would likely/,
