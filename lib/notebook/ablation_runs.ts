@@ -49,6 +49,13 @@ export const METRIC_TITLES: Readonly<Record<string, string>> = {
   randomInitKnnTop1: "kNN top-1, untrained encoder",
 };
 
+/** `metrics` plus `randomInitLinearTop1` when some run recorded it and it is not listed. */
+function withRandomInit(metrics: readonly string[], outcome: AblationOutcome): string[] {
+  const extra = "randomInitLinearTop1";
+  const has = outcome.rows.some((r) => typeof r.metrics[extra] === "number");
+  return has && !metrics.includes(extra) ? [...metrics, extra] : [...metrics];
+}
+
 /** The callbacks to hand to `runAblation` and the final display. */
 export interface AblationProgress {
   /** Runner lines (`AblationOptions.log`): counts cached runs; lines are kept for {@link lines}. */
@@ -183,12 +190,15 @@ export function summaryTableRows(outcome: AblationOutcome): TableRow[] {
 
 /**
  * Bar chart of an outcome: one category per arm (spec order), one series per
- * metric, bars at the mean over seeds with 95% t-interval error bars.
+ * metric, bars at the mean over seeds with 95% t-interval error bars. By
+ * default the spec's metrics and, where the runs have it, the linear probe of
+ * the same encoder untrained, so every arm's number stands beside its
+ * random-init baseline.
  */
 export function armBarChart(
   spec: AblationSpec,
   outcome: AblationOutcome,
-  metrics: readonly string[] = spec.metrics,
+  metrics: readonly string[] = withRandomInit(spec.metrics, outcome),
 ): Figure {
   const arms = spec.arms.filter((a) => outcome.rows.some((r) => r.arm === a.name));
   return barChart(

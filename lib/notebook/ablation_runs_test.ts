@@ -5,7 +5,13 @@ import { randomRows } from "../ablation/fixture_rows.ts";
 import type { AblationOutcome } from "../ablation/runner.ts";
 import { summarize } from "../ablation/summary.ts";
 import { defaultExperiment } from "../config/experiment.ts";
-import { ablationProgress, summaryTableRows, withSmallerTiny } from "./ablation_runs.ts";
+import {
+  ablationProgress,
+  armBarChart,
+  summaryTableRows,
+  withSmallerTiny,
+} from "./ablation_runs.ts";
+import type { AblationSpec } from "../ablation/spec.ts";
 
 Deno.test("ablationProgress counts finished, cached and foreign runs once each, never past the total", async () => {
   const rng = new Rng(5);
@@ -75,4 +81,25 @@ Deno.test("summaryTableRows: one row per summary line, values carried over", () 
       assert.equal(table[i].data, "synthetic [synthetic]");
     }
   }
+});
+
+Deno.test("armBarChart puts the untrained encoder's linear probe beside the metrics when runs have it", () => {
+  const rows = randomRows(new Rng(2), [["a", 50], ["b", 60]], [0, 1, 2]);
+  const spec = {
+    title: "A vs B",
+    arms: [{ name: "a", label: "Arm A" }, { name: "b", label: "Arm B" }],
+    metrics: ["linearTop1", "knnTop1"],
+  } as unknown as AblationSpec;
+  const names = (o: AblationOutcome) => armBarChart(spec, o).data.map((t) => t.name);
+  const without = { rows, profile: "quick" } as unknown as AblationOutcome;
+  assert.deepEqual(names(without), ["Linear probe top-1", "kNN top-1"]);
+  const withInit = {
+    rows: rows.map((r) => ({ ...r, metrics: { ...r.metrics, randomInitLinearTop1: 30 } })),
+    profile: "quick",
+  } as unknown as AblationOutcome;
+  assert.deepEqual(names(withInit), [
+    "Linear probe top-1",
+    "kNN top-1",
+    "Linear probe top-1, untrained encoder",
+  ]);
 });

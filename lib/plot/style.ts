@@ -110,9 +110,20 @@ export function integerTicks(values: readonly number[]): Layout {
 /**
  * A category label broken onto lines of at most `chars` characters (at
  * spaces; plotly's `<br>`), so labels stay horizontal and inside the figure.
+ * A single word longer than a line is split with a hyphen, so that it cannot
+ * run into the next category's label.
  */
 export function wrapLabel(label: string, chars: number = STYLE.labelChars): string {
-  const words = label.split(/\s+/).filter(Boolean);
+  const words = label.split(/\s+/).filter(Boolean).flatMap((w) => {
+    if (w.length <= chars || chars < 4) return [w];
+    const parts: string[] = [];
+    let rest = w;
+    while (rest.length > chars) {
+      parts.push(`${rest.slice(0, chars - 1)}-`);
+      rest = rest.slice(chars - 1);
+    }
+    return [...parts, rest];
+  });
   const lines: string[] = [];
   let line = "";
   for (const w of words) {

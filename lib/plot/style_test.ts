@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { FIGURE_SIZES, legendRows, plainFigureTitle, STYLE, styledLayout } from "./style.ts";
+import {
+  FIGURE_SIZES,
+  legendRows,
+  plainFigureTitle,
+  STYLE,
+  styledLayout,
+  wrapLabel,
+} from "./style.ts";
 
 const longTitle =
   "random-init ResNet features (128 dims): error against lambda (F11), decoder + KNN";
@@ -33,4 +40,15 @@ Deno.test("styledLayout: the top margin holds every legend row, and the height g
   assert.equal(long.height, FIGURE_SIZES.column.height + t(long) - t(short));
   assert.equal(styledLayout({ title: longTitle, height: 200 }, {}, names).height, 200);
   assert.equal(legendRows([], 300), 0);
+});
+
+Deno.test("wrapLabel breaks at spaces and splits a word longer than a line with a hyphen", () => {
+  assert.equal(wrapLabel("HSAGM (MLP + GRU + GAM)", 12), "HSAGM (MLP +<br>GRU + GAM)");
+  assert.equal(
+    wrapLabel("dual, complementary, lambda_kd 10", 12),
+    "dual,<br>complementa-<br>ry,<br>lambda_kd 10",
+  );
+  for (const line of wrapLabel("a verylongwordwithoutspaces b", 8).split("<br>")) {
+    assert.ok(line.length <= 8, line);
+  }
 });
