@@ -579,30 +579,18 @@ export async function runAblation(
     return outcome;
   }
 
-  if (opts.figuresOnly) {
-    for (const run of runs) await readFinished(run);
-    outcome.rows = runs.flatMap((r) => rowsById.get(r.id) ?? []);
-    if (outcome.rows.length === 0) {
-      throw new Error(
-        `${spec.name} (${profile}): no finished run in ${outDir}/runs, so there is no figure ` +
-          `to rebuild; train some first (deno task ablate ${spec.name} --profile ${profile})`,
-      );
-    }
-    const metrics = summaryMetrics(spec.metrics, outcome.rows);
-    outcome.summary = summarize(outcome.rows, metrics, opts.level ?? 0.95);
-    outcome.figures = await writeAblationFigures(outDir, spec.title, outcome.summary, outcome.rows);
-    outcome.seconds = (performance.now() - started) / 1000;
-    return outcome;
-  }
-  if (opts.partial) {
+  if (opts.partial || opts.figuresOnly) {
     for (const run of runs) {
       if (await readFinished(run)) continue;
-      if (opts.reuse && await copyIfReusable(run, log)) await readFinished(run);
+      if (opts.reuse && !opts.figuresOnly && await copyIfReusable(run, log)) {
+        await readFinished(run);
+      }
     }
     if (rowsById.size === 0) {
       throw new Error(
-        `${spec.name} (${profile}): no finished run in ${outDir}/runs, so there is nothing to ` +
-          `tabulate; train some first (deno task ablate ${spec.name} --profile ${profile})`,
+        `${spec.name} (${profile}): no finished run in ${outDir}/runs, so there is ` +
+          `${opts.figuresOnly ? "no figure to rebuild" : "nothing to tabulate"}; train some ` +
+          `first (deno task ablate ${spec.name} --profile ${profile})`,
       );
     }
   } else {
@@ -623,6 +611,11 @@ export async function runAblation(
   }
   const level = opts.level ?? 0.95;
   outcome.summary = summarize(outcome.rows, summaryMetrics(spec.metrics, outcome.rows), level);
+  if (opts.figuresOnly) {
+    outcome.figures = await writeAblationFigures(outDir, spec.title, outcome.summary, outcome.rows);
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  }
   const baseline = spec.baseline ?? spec.arms[0].name;
   const ran = new Set(outcome.rows.map((r) => r.arm));
   for (const arm of spec.arms) {

@@ -116,8 +116,12 @@ export function knnImputeGrid(
   }
 
   const outs = settings.map(() => Float32Array.from(filled));
-  const lambdas = [...new Set(settings.map((s) => s.lambda))];
-  const needFilled = lambdas.some((l) => l > 0);
+  // The settings of each distinct lambda share one neighbour order per row.
+  const groups = [...new Set(settings.map((s) => s.lambda))].map((lambda) => {
+    const members = settings.flatMap((s, si) => (s.lambda === lambda ? [si] : []));
+    return { lambda, members, kMax: Math.max(...members.map((si) => settings[si].k)) };
+  });
+  const needFilled = groups.some((g) => g.lambda > 0);
   const observedSum = new Float64Array(rows);
   const filledSum = new Float64Array(rows);
   const shared = new Int32Array(rows);
@@ -153,7 +157,7 @@ export function knnImputeGrid(
       shared[l] = both;
     }
 
-    for (const lambda of lambdas) {
+    for (const { lambda, members, kMax } of groups) {
       let candidates = 0;
       for (let l = 0; l < rows; l++) {
         donor[l] = l === i || (shared[l] === 0 && lambda === 0) ? 0 : 1; // see module docs
@@ -161,22 +165,21 @@ export function knnImputeGrid(
         dist[l] = Math.sqrt(lambda === 0 ? observedSum[l] : observedSum[l] + lambda * filledSum[l]);
         candidates++;
       }
-      const ks = settings.filter((s) => s.lambda === lambda).map((s) => s.k);
-      nearestFirst(dist, donor, candidates, Math.max(...ks), cols, sorted, order);
+      nearestFirst(dist, donor, candidates, kMax, cols, sorted, order);
       let exhaustive = order.length === candidates;
-      settings.forEach((s, si) => {
-        if (s.lambda !== lambda) return;
+      for (const si of members) {
+        const k = settings[si].k;
         for (let j = 0; j < cols; j++) {
           if (missing[ri + j] === 0) continue;
-          const complete = fillEntry(outs[si], values, missing, cols, dist, order, ri, j, s.k);
+          const complete = fillEntry(outs[si], values, missing, cols, dist, order, ri, j, k);
           if (!complete && !exhaustive) {
             // This column's donors run out inside the short list: take them all.
             fullOrder(dist, donor, order);
             exhaustive = true;
-            fillEntry(outs[si], values, missing, cols, dist, order, ri, j, s.k);
+            fillEntry(outs[si], values, missing, cols, dist, order, ri, j, k);
           }
         }
-      });
+      }
     }
   }
   return outs;

@@ -26,6 +26,7 @@ import { barChart, type Figure } from "../plot/mod.ts";
 import { ablationOutDir } from "./ablation_results.ts";
 import { progress, type ProgressOptions } from "./progress.ts";
 import type { Profile } from "./profile.ts";
+import type { TableRow } from "./table.ts";
 
 /**
  * Env var that makes notebooks' ablation runs train nothing and report the
@@ -37,7 +38,6 @@ export const PARTIAL_ENV = "KIT_NOTEBOOK_PARTIAL";
 export function partialFromEnv(): boolean {
   return Deno.env.get(PARTIAL_ENV) === "1";
 }
-import type { TableRow } from "./table.ts";
 
 /** Axis titles of the standard metrics (all accuracies in %). */
 export const METRIC_TITLES: Readonly<Record<string, string>> = {

@@ -219,15 +219,18 @@ const GLYPH_WIDTH = 0.46;
 /** Height of one row of a horizontal plotly legend (px, measured on exported figures). */
 const LEGEND_ROW = 29;
 
+/** Width of a legend entry's symbol and gaps (px), and of its text per character (x font size). */
+const LEGEND_ENTRY = { symbol: 50, glyph: 0.5 };
+
 /**
  * Rows a horizontal plotly legend of these entries takes in `width` px: each
- * entry is its symbol and gap (~50 px) and its text, packed left to right.
+ * entry is its symbol and its text, packed left to right.
  */
 export function legendRows(labels: readonly string[], width: number): number {
   let rows = labels.length > 0 ? 1 : 0;
   let used = 0;
   for (const label of labels) {
-    const w = 50 + 0.5 * STYLE.tickSize * label.length;
+    const w = LEGEND_ENTRY.symbol + LEGEND_ENTRY.glyph * STYLE.tickSize * label.length;
     if (used > 0 && used + w > width) {
       rows++;
       used = 0;
@@ -266,10 +269,15 @@ export function styledLayout(
   // plotly anchors a multi-line container-top title as if it had one line, so its first line
   // would be cut off at the top edge: push it down (and the plot with it) by a line per extra line.
   const extraLines = 12 * Math.max(0, lines.length - 1);
-  const margin = { l: 50, r: 10, t: 0, b: 40 };
+  const left = 50;
   const showsLegend = extra.showlegend !== false;
-  const rows = showsLegend ? Math.max(1, legendRows(legend, width - margin.l - 4)) : 0;
-  margin.t = head + extraLines + (showsLegend ? 1 + rows * LEGEND_ROW : 8);
+  const rows = showsLegend ? Math.max(1, legendRows(legend, width - left - 4)) : 0;
+  const margin = {
+    l: left,
+    r: 10,
+    t: head + extraLines + (showsLegend ? 1 + rows * LEGEND_ROW : 8),
+    b: 40,
+  };
   // A top margin beyond the usual one (a title line, a note line, a legend row) is added to
   // the print height when no height is given, so the plot area keeps its size.
   const usual = STYLE.titleSize + 6 + STYLE.noteSize + 6 + 12 + 1 + LEGEND_ROW;
