@@ -71,6 +71,7 @@ Deno.test("paper ablations: arms differ only in the factor each ablation varies"
       delete c.methodOptions.mask;
       delete c.methodOptions.grid;
       delete c.methodOptions.generator;
+      delete c.methodOptions.lambdaMask;
     },
     "kdc-masks": (c) => {
       c.methodOptions = {};
@@ -175,7 +176,9 @@ Deno.test("smag-learned-masks: random grid cells are feature cells, every arm ma
     const blocks = cfgs[0].encoder.backbone.blocks as number[];
     assert.equal(cfgs[0].methodOptions.mask, "grid");
     assert.equal(cfgs[0].methodOptions.grid, 32 / 2 ** (blocks.length - 1), profile);
-    assert.deepEqual(cfgs.slice(1).map((c) => c.methodOptions.generator), ["conv", "mlp"]);
+    assert.deepEqual(cfgs.slice(1).map((c) => c.methodOptions.generator), ["conv", "mlp", "conv"]);
+    // Only the budget arm changes the budget weight (the others keep the smag default, 1).
+    assert.deepEqual(cfgs.map((c) => c.methodOptions.lambdaMask), [1, 1, 1, 10]);
   }
 });
 

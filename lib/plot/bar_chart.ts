@@ -9,6 +9,8 @@
 import { meanConfidenceInterval } from "../stats/t_interval.ts";
 import { type AxisSpec, type Figure, jsonNumbers, type Trace } from "./figure.ts";
 import {
+  categoryLabelChars,
+  FIGURE_SIZES,
   type FigureOptions,
   seriesColor,
   STYLE,
@@ -64,7 +66,11 @@ export function barChart(
   const horizontal = opts.orientation === "horizontal";
   const counts: number[] = [];
   let given = false;
-  const labels = categories.map((c) => wrapLabel(c, horizontal ? 2 * STYLE.labelChars : undefined));
+  const width = opts.width ?? FIGURE_SIZES[opts.size ?? "column"]?.width ??
+    FIGURE_SIZES.column.width;
+  const labels = categories.map((c) =>
+    wrapLabel(c, horizontal ? 2 * STYLE.labelChars : categoryLabelChars(categories.length, width))
+  );
   const data: Trace[] = series.map((s, i) => {
     if (s.samples.length !== categories.length) {
       throw new Error(
@@ -139,13 +145,18 @@ export function barChart(
     { rangemode: "tozero" },
     horizontal ? undefined : valueTitleChars(opts),
   );
-  const layout = styledLayout({ ...opts, note }, {
-    barmode: "group",
-    bargap: 0.25,
-    showlegend: series.length > 1,
-    xaxis: horizontal ? valueAxis : categoryAxis,
-    yaxis: horizontal ? categoryAxis : valueAxis,
-  }, series.map((s) => s.name));
+  const layout = styledLayout(
+    { ...opts, note },
+    {
+      barmode: "group",
+      bargap: 0.25,
+      showlegend: series.length > 1,
+      xaxis: horizontal ? valueAxis : categoryAxis,
+      yaxis: horizontal ? categoryAxis : valueAxis,
+    },
+    series.map((s) => s.name),
+    horizontal ? 1 : Math.max(...labels.map((l) => l.split("<br>").length)),
+  );
   return { data, layout };
 }
 

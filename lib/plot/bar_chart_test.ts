@@ -47,7 +47,16 @@ Deno.test("barChart: the note says what bars and error bars are; long labels wra
   const fig = barChart(cats, [{ name: "linear", samples: [[30, 31, 32], [29, 30, 31]] }], axes);
   const title = plainFigureTitle(fig.layout)!;
   assert.match(title, /Bars: mean of 3 seeds; error bars: 95% t-interval of the mean/);
-  assert.deepEqual(fig.data[0].x, ["Baseline<br>(GAP)", "HSAGM (MLP +<br>GRU + GAM)"]);
+  // Two categories of a column figure: each label has about 23 characters of room.
+  assert.deepEqual(fig.data[0].x, cats);
+  const six = [...cats, "c", "d", "e", "f"];
+  const crowded = barChart(six, [{ name: "l", samples: six.map(() => [1, 2]) }], axes);
+  assert.deepEqual((crowded.data[0].x as string[]).slice(0, 2), [
+    "Baseline<br>(GAP)",
+    "HSAGM (MLP +<br>GRU + GAM)",
+  ]);
+  // The second line of the labels adds its height to the figure instead of taking the plot's.
+  assert.ok((crowded.layout.height as number) > (fig.layout.height as number));
   const xaxis = fig.layout.xaxis as { tickangle: number };
   assert.equal(xaxis.tickangle, 0);
   const yaxis = fig.layout.yaxis as { autorangeoptions: { clipmax: number } };

@@ -219,6 +219,26 @@ const GLYPH_WIDTH = 0.46;
 /** Height of one row of a horizontal plotly legend (px, measured on exported figures). */
 const LEGEND_ROW = 29;
 
+/**
+ * Grown print heights are rounded up to a multiple of this (12 px = 1/8 in), so that a PDF's
+ * page is a whole number of eighths of an inch (Chromium rounds odd page sizes by up to a point).
+ */
+const HEIGHT_STEP = 12;
+
+/** Height of one line of a wrapped tick label (px: the tick font and its line gap). */
+const TICK_LINE = STYLE.tickSize + 4;
+
+/**
+ * Characters per line of the category labels of a vertical bar chart with
+ * `categories` categories in `width` px: what fits under one category, never
+ * fewer than {@link STYLE}.labelChars.
+ */
+export function categoryLabelChars(categories: number, width: number): number {
+  const plotWidth = width - 60; // the value axis and its title on the left
+  const fits = Math.floor(plotWidth / categories / (LEGEND_ENTRY.glyph * STYLE.tickSize)) - 2;
+  return Math.max(STYLE.labelChars, fits);
+}
+
 /** Width of a legend entry's symbol and gaps (px), and of its text per character (x font size). */
 const LEGEND_ENTRY = { symbol: 50, glyph: 0.5 };
 
@@ -244,12 +264,15 @@ export function legendRows(labels: readonly string[], width: number): number {
  * The base layout of every kit figure: white background, house font, the
  * title and the error note at the top (each wrapped to the figure's width),
  * the legend between them and the plot. `legend` lists the entries the
- * legend will show, so that the top margin leaves room for all its rows.
+ * legend will show, so that the top margin leaves room for all its rows;
+ * `tickLines` is the number of lines of the tallest tick label under the plot
+ * (wrapped category labels), each line beyond the first adding its height.
  */
 export function styledLayout(
   opts: FigureOptions,
   extra: Layout = {},
   legend: readonly string[] = [],
+  tickLines = 1,
 ): Layout {
   const size = FIGURE_SIZES[opts.size ?? "column"];
   if (!size) {
@@ -278,10 +301,13 @@ export function styledLayout(
     t: head + extraLines + (showsLegend ? 1 + rows * LEGEND_ROW : 8),
     b: 40,
   };
-  // A top margin beyond the usual one (a title line, a note line, a legend row) is added to
-  // the print height when no height is given, so the plot area keeps its size.
+  // A top margin beyond the usual one (a title line, a note line, a legend row), and tick
+  // label lines beyond the first (plotly's automargin takes them from the plot area), are added
+  // to the print height when no height is given, so the plot area keeps its size.
   const usual = STYLE.titleSize + 6 + STYLE.noteSize + 6 + 12 + 1 + LEGEND_ROW;
-  const height = opts.height ?? size.height + Math.max(0, margin.t - usual);
+  const below = Math.max(0, tickLines - 1) * TICK_LINE;
+  const grown = size.height + Math.max(0, margin.t - usual) + below;
+  const height = opts.height ?? Math.ceil(grown / HEIGHT_STEP) * HEIGHT_STEP;
   return {
     ...(lines.length > 0
       ? {

@@ -37,7 +37,9 @@ Deno.test("styledLayout: the top margin holds every legend row, and the height g
     "one title line, one legend row: print size",
   );
   assert.ok(t(long) > t(short) + (rows - 1) * STYLE.tickSize, "room for the extra rows and lines");
-  assert.equal(long.height, FIGURE_SIZES.column.height + t(long) - t(short));
+  // Grown by the extra room, rounded up to whole eighths of an inch (12 px).
+  const grown = FIGURE_SIZES.column.height + t(long) - t(short);
+  assert.equal(long.height, Math.ceil(grown / 12) * 12);
   assert.equal(styledLayout({ title: longTitle, height: 200 }, {}, names).height, 200);
   assert.equal(legendRows([], 300), 0);
 });
