@@ -30,6 +30,11 @@ export interface LineSeries {
   /** Explicit lower / upper bounds per point (e.g. a CI); used instead of `error`. */
   lower?: ArrayLike<number>;
   upper?: ArrayLike<number>;
+  /**
+   * A reference line (a target, a chance level, a baseline value): drawn dashed in the note
+   * colour without markers, and it takes no colour from the palette.
+   */
+  reference?: boolean;
 }
 
 /** Options of {@link lineChart}. */
@@ -62,7 +67,8 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
   const clip = (v: number) => limits ? Math.min(limits[1], Math.max(limits[0], v)) : v;
   const xValues: number[] = [];
   let hasErrors = false;
-  series.forEach((s, i) => {
+  let paletteIndex = 0;
+  series.forEach((s) => {
     const n = s.x.length;
     const check = (arr: ArrayLike<number> | undefined, field: string) => {
       if (arr && arr.length !== n) {
@@ -79,7 +85,7 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
     if ((s.lower === undefined) !== (s.upper === undefined)) {
       throw new Error(`${who}: series "${s.name}" gives only one of lower/upper; give both`);
     }
-    const color = seriesColor(i);
+    const color = s.reference ? STYLE.noteColor : seriesColor(paletteIndex++);
     const x = typeof s.x[0] === "string"
       ? Array.from(s.x as string[])
       : jsonNumbers(s.x as number[]);
@@ -88,7 +94,7 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
     const lower = s.lower ? Array.from(s.lower) : s.error ? y.map((v, k) => v - s.error![k]) : null;
     const upper = s.upper ? Array.from(s.upper) : s.error ? y.map((v, k) => v + s.error![k]) : null;
     if (lower && upper) hasErrors = true;
-    const showMarkers = opts.markers ?? n <= 30;
+    const showMarkers = !s.reference && (opts.markers ?? n <= 30);
     const line: Trace = {
       type: "scatter",
       mode: showMarkers ? "lines+markers" : "lines",
@@ -96,7 +102,7 @@ export function lineChart(series: readonly LineSeries[], opts: LineChartOptions)
       legendgroup: s.name,
       x,
       y: jsonNumbers(y),
-      line: { color, width: STYLE.lineWidth },
+      line: { color, width: STYLE.lineWidth, ...(s.reference ? { dash: "dash" } : {}) },
       marker: { color, size: STYLE.markerSize },
     };
     if (lower && upper && (opts.errorStyle ?? "band") === "band") {

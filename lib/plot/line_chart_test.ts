@@ -115,3 +115,19 @@ Deno.test("lineChart: errors without a note throw; % axes stay in [0, 100]; inte
   assert.ok(Number.isInteger(lx.dtick) && lx.dtick >= 1);
   assert.equal(lx.tickformat, "d");
 });
+
+Deno.test("lineChart: a reference line is dashed, has no markers and takes no palette colour", () => {
+  const x = [1, 2, 3];
+  const fig = lineChart([
+    { name: "target", x, y: [50, 50, 50], reference: true },
+    { name: "a", x, y: [51, 60, 55] },
+    { name: "b", x, y: [49, 52, 50] },
+  ], { ...axes, markers: true });
+  const [target, a, b] = fig.data;
+  assert.equal((target.line as { dash: string }).dash, "dash");
+  assert.equal(target.mode, "lines");
+  assert.notEqual((target.line as { color: string }).color, PALETTE[0]);
+  assert.equal((a.line as { color: string }).color, PALETTE[0]);
+  assert.equal((b.line as { color: string }).color, PALETTE[1]);
+  assert.equal(a.mode, "lines+markers");
+});
