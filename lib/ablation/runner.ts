@@ -618,10 +618,14 @@ export async function runAblation(
   }
   const baseline = spec.baseline ?? spec.arms[0].name;
   const ran = new Set(outcome.rows.map((r) => r.arm));
-  for (const arm of spec.arms) {
-    if (arm.name === baseline || !ran.has(arm.name) || !ran.has(baseline)) continue;
+  const pairs: (readonly [string, string])[] = [
+    ...spec.arms.filter((arm) => arm.name !== baseline).map((arm) => [arm.name, baseline] as const),
+    ...(spec.alsoCompare ?? []),
+  ];
+  for (const [a, b] of pairs) {
+    if (!ran.has(a) || !ran.has(b)) continue;
     for (const metric of spec.metrics) {
-      outcome.comparisons.push(compareArms(outcome.rows, arm.name, baseline, metric, { level }));
+      outcome.comparisons.push(compareArms(outcome.rows, a, b, metric, { level }));
     }
   }
   await writeJsonAtomic(join(outDir, "plan.json"), {

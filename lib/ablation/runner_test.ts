@@ -232,3 +232,30 @@ Deno.test("runner figuresOnly: rebuilds figures/*.json from the finished runs, l
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("runner: alsoCompare adds its pairs to the comparisons against the baseline", async () => {
+  const out = await Deno.makeTempDir();
+  const spec = defineAblation({
+    name: "test-tau-pairs",
+    title: "test",
+    question: "is the default tau 0.2 ahead of tau 0.1?",
+    arms: [0.5, 0.2, 0.1].map((tau) => ({
+      name: `tau${tau}`,
+      label: `tau ${tau}`,
+      patch: { methodOptions: { temperature: tau } },
+    })),
+    seeds: 2,
+    metrics: ["linearTop1"],
+    baseline: "tau0.5",
+    alsoCompare: [["tau0.1", "tau0.2"]],
+  });
+  const outcome = await runAblation(spec, options(out, []));
+  assert.deepEqual(outcome.comparisons.map((c) => [c.a, c.b]), [
+    ["tau0.2", "tau0.5"],
+    ["tau0.1", "tau0.5"],
+    ["tau0.1", "tau0.2"],
+  ]);
+  const table = readTable(join(out, "comparisons.csv"));
+  assert.deepEqual(table.getColumn("baseline").toArray(), ["tau0.5", "tau0.5", "tau0.2"]);
+  await Deno.remove(out, { recursive: true });
+});

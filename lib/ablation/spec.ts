@@ -88,6 +88,11 @@ export interface AblationSpec {
   metrics: string[];
   /** Arm the others are compared with (first arm when unset). */
   baseline?: string;
+  /**
+   * Pairs `[a, b]` compared (a minus b, paired by seed) besides each arm against the baseline,
+   * e.g. the kit's default against its closest rival; they go into `comparisons.csv` too.
+   */
+  alsoCompare?: readonly (readonly [string, string])[];
 }
 
 /** What an ablation file passes to {@link defineAblation}; profiles default to the standard ones. */
@@ -128,6 +133,18 @@ export function defineAblation(def: AblationDefinition): AblationSpec {
     throw new Error(
       `${where}: baseline "${def.baseline}" is not an arm; arms are ${[...seen].join(", ")}`,
     );
+  }
+  for (const [a, b] of def.alsoCompare ?? []) {
+    for (const arm of [a, b]) {
+      if (!seen.has(arm)) {
+        throw new Error(
+          `${where}: alsoCompare names "${arm}", which is not an arm; arms are ${
+            [...seen].join(", ")
+          }`,
+        );
+      }
+    }
+    if (a === b) throw new Error(`${where}: alsoCompare compares "${a}" with itself`);
   }
   return { ...def, profiles: { ...STANDARD_PROFILES, ...def.profiles } };
 }

@@ -78,6 +78,11 @@ Deno.test("defineAblation rejects bad declarations with the fix", () => {
   assert.throws(() => defineAblation({ ...ok, metrics: [] }), /at least one metric/);
   assert.throws(() => defineAblation({ ...ok, baseline: "zz" }), /baseline "zz" is not an arm/);
   assert.throws(() => defineAblation({ ...ok, arms: [] }), /at least one arm/);
+  assert.throws(
+    () => defineAblation({ ...ok, alsoCompare: [["a", "zz"]] }),
+    /alsoCompare names "zz", which is not an arm/,
+  );
+  assert.throws(() => defineAblation({ ...ok, alsoCompare: [["a", "a"]] }), /with itself/);
 });
 
 Deno.test("registry finds simclr-temperature; profiles and --dataset shape its configs", async () => {
