@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { getAblation } from "../ablation/ablations.ts";
 import { type ArmComparison, compareArms } from "../ablation/compare.ts";
 import { type AblationOutcome, armConfig, runAblation } from "../ablation/runner.ts";
+import type { AblationRow } from "../ablation/row.ts";
 import { type AblationSpec, EVIDENCE_PROFILE } from "../ablation/spec.ts";
 import { DATASET_LABELS } from "../ablation/figures.ts";
 import { initBackend } from "../backend/select.ts";
@@ -53,6 +54,37 @@ export function intervalText(low: number | null, high: number | null): string {
   return low === null || high === null || !Number.isFinite(low) || !Number.isFinite(high)
     ? "- (1 seed)"
     : `[${low.toFixed(2)}, ${high.toFixed(2)}]`;
+}
+
+/** What {@link randomInitGain} returns: the paired gain over random init and its sentence. */
+export interface RandomInitGain {
+  /** Mean and 95% Student-t interval of the per-seed gains (points). */
+  gain: MeanInterval;
+  /** True when the interval lies above zero. */
+  learns: boolean;
+  /** "+9.76 points [+8.03, +11.48] over 3 seeds -> learns (interval above 0)". */
+  text: string;
+}
+
+/**
+ * Linear top-1 of arm `arm` minus the same encoder's at random initialisation
+ * (`randomInitLinearTop1`, same seed), over the arm's runs in `rows`: does the arm learn?
+ */
+export function randomInitGain(rows: readonly AblationRow[], arm: string): RandomInitGain {
+  const gains = rows.filter((r) => r.arm === arm)
+    .map((r) => r.metrics.linearTop1! - r.metrics.randomInitLinearTop1!);
+  const gain = meanConfidenceInterval(gains);
+  const sign = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
+  const hasInterval = Number.isFinite(gain.low);
+  const learns = hasInterval && gain.low > 0;
+  const interval = hasInterval ? ` [${sign(gain.low)}, ${sign(gain.high)}]` : " (no interval)";
+  return {
+    gain,
+    learns,
+    text: `${sign(gain.mean)} points${interval} over ${gains.length} seeds -> ${
+      learns ? "learns (interval above 0)" : "no gain over random init shown"
+    }`,
+  };
 }
 
 /** A readable name of dataset `name` (e.g. "CIFAR-10 (JPEG copy)"). */

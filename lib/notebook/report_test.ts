@@ -5,7 +5,7 @@ import type { AblationOutcome } from "../ablation/runner.ts";
 import type { AblationSpec } from "../ablation/spec.ts";
 import { summarize } from "../ablation/summary.ts";
 import { defaultExperiment } from "../config/experiment.ts";
-import { AblationReport, datasetLabel, intervalText } from "./report.ts";
+import { AblationReport, datasetLabel, intervalText, randomInitGain } from "./report.ts";
 import { lastEpochRecord, readEpochRecords } from "./run_metrics.ts";
 
 function report(shiftB: number, seeds: number[], synthetic = true): AblationReport {
@@ -90,4 +90,17 @@ Deno.test("readEpochRecords / lastEpochRecord read metrics.jsonl and name a bad 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("randomInitGain: paired gain over the untrained encoder, and whether it learns", () => {
+  const rows = randomRows(new Rng(3), [["a", 40], ["b", 30]], [0, 1, 2]);
+  for (const r of rows) r.metrics.randomInitLinearTop1 = 30 + r.seed;
+  const a = randomInitGain(rows, "a");
+  const gains = rows.filter((r) => r.arm === "a").map((r) => r.metrics.linearTop1! - 30 - r.seed);
+  assert.ok(Math.abs(a.gain.mean - gains.reduce((x, y) => x + y, 0) / 3) < 1e-9);
+  assert.equal(a.learns, a.gain.low > 0);
+  assert.match(a.text, /^\+\d+\.\d\d points \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] over 3 seeds -> /);
+  const one = randomInitGain(rows.filter((r) => r.seed === 0), "b");
+  assert.equal(one.learns, false);
+  assert.match(one.text, /\(no interval\) over 1 seeds -> no gain over random init shown$/);
 });

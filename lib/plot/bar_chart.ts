@@ -10,8 +10,8 @@ import { meanConfidenceInterval } from "../stats/t_interval.ts";
 import { type AxisSpec, type Figure, jsonNumbers, type Trace } from "./figure.ts";
 import {
   categoryLabelChars,
-  FIGURE_SIZES,
   type FigureOptions,
+  printSize,
   seriesColor,
   STYLE,
   styledAxis,
@@ -66,8 +66,7 @@ export function barChart(
   const horizontal = opts.orientation === "horizontal";
   const counts: number[] = [];
   let given = false;
-  const width = opts.width ?? FIGURE_SIZES[opts.size ?? "column"]?.width ??
-    FIGURE_SIZES.column.width;
+  const { width } = printSize(opts);
   const labels = categories.map((c) =>
     wrapLabel(c, horizontal ? 2 * STYLE.labelChars : categoryLabelChars(categories.length, width))
   );

@@ -178,9 +178,19 @@ export function styledAxis(
  * (its plot area is about as tall as 24 characters), none (one line) on taller ones.
  */
 export function valueTitleChars(opts: FigureOptions): number | undefined {
+  return printSize(opts).height <= FIGURE_SIZES.column.height ? 24 : undefined;
+}
+
+/**
+ * A figure's print size in px: its named size (default "column"), with `width` / `height`
+ * overriding it. Throws naming the sizes when the name is unknown.
+ */
+export function printSize(opts: FigureOptions): { width: number; height: number } {
   const size = FIGURE_SIZES[opts.size ?? "column"];
-  const height = opts.height ?? size?.height ?? FIGURE_SIZES.column.height;
-  return height <= FIGURE_SIZES.column.height ? 24 : undefined;
+  if (!size) {
+    throw new Error(`figure size "${opts.size}" is not one of ${Object.keys(FIGURE_SIZES)}`);
+  }
+  return { width: opts.width ?? size.width, height: opts.height ?? size.height };
 }
 
 /** Options shared by all builders. */
@@ -219,6 +229,18 @@ const GLYPH_WIDTH = 0.46;
 /** Height of one row of a horizontal plotly legend (px, measured on exported figures). */
 const LEGEND_ROW = 29;
 
+/** Left and right plot margins (px): the left one holds the value axis and its title. */
+const MARGIN = { left: 50, right: 10 };
+
+/** Width of a legend entry's symbol and gaps (px). */
+const LEGEND_SYMBOL = 50;
+
+/**
+ * Average glyph width of tick-size text (tick labels, legend entries) as a fraction of its
+ * size (for line breaking).
+ */
+const TICK_GLYPH = 0.5;
+
 /**
  * Grown print heights are rounded up to a multiple of this (12 px = 1/8 in), so that a PDF's
  * page is a whole number of eighths of an inch (Chromium rounds odd page sizes by up to a point).
@@ -234,13 +256,10 @@ const TICK_LINE = STYLE.tickSize + 4;
  * fewer than {@link STYLE}.labelChars.
  */
 export function categoryLabelChars(categories: number, width: number): number {
-  const plotWidth = width - 60; // the value axis and its title on the left
-  const fits = Math.floor(plotWidth / categories / (LEGEND_ENTRY.glyph * STYLE.tickSize)) - 2;
+  const plotWidth = width - MARGIN.left - MARGIN.right;
+  const fits = Math.floor(plotWidth / categories / (TICK_GLYPH * STYLE.tickSize)) - 2;
   return Math.max(STYLE.labelChars, fits);
 }
-
-/** Width of a legend entry's symbol and gaps (px), and of its text per character (x font size). */
-const LEGEND_ENTRY = { symbol: 50, glyph: 0.5 };
 
 /**
  * Rows a horizontal plotly legend of these entries takes in `width` px: each
@@ -250,7 +269,7 @@ export function legendRows(labels: readonly string[], width: number): number {
   let rows = labels.length > 0 ? 1 : 0;
   let used = 0;
   for (const label of labels) {
-    const w = LEGEND_ENTRY.symbol + LEGEND_ENTRY.glyph * STYLE.tickSize * label.length;
+    const w = LEGEND_SYMBOL + TICK_GLYPH * STYLE.tickSize * label.length;
     if (used > 0 && used + w > width) {
       rows++;
       used = 0;
@@ -274,11 +293,7 @@ export function styledLayout(
   legend: readonly string[] = [],
   tickLines = 1,
 ): Layout {
-  const size = FIGURE_SIZES[opts.size ?? "column"];
-  if (!size) {
-    throw new Error(`figure size "${opts.size}" is not one of ${Object.keys(FIGURE_SIZES)}`);
-  }
-  const width = opts.width ?? size.width;
+  const { width, height: printHeight } = printSize(opts);
   const charsAt = (px: number) => Math.max(12, Math.floor((width - 8) / (GLYPH_WIDTH * px)));
   const title = opts.title ? wrapLabel(opts.title, charsAt(STYLE.titleSize)).split("<br>") : [];
   const note = opts.note ? wrapLabel(opts.note, charsAt(STYLE.noteSize)).split("<br>") : [];
@@ -292,12 +307,11 @@ export function styledLayout(
   // plotly anchors a multi-line container-top title as if it had one line, so its first line
   // would be cut off at the top edge: push it down (and the plot with it) by a line per extra line.
   const extraLines = 12 * Math.max(0, lines.length - 1);
-  const left = 50;
   const showsLegend = extra.showlegend !== false;
-  const rows = showsLegend ? Math.max(1, legendRows(legend, width - left - 4)) : 0;
+  const rows = showsLegend ? Math.max(1, legendRows(legend, width - MARGIN.left - 4)) : 0;
   const margin = {
-    l: left,
-    r: 10,
+    l: MARGIN.left,
+    r: MARGIN.right,
     t: head + extraLines + (showsLegend ? 1 + rows * LEGEND_ROW : 8),
     b: 40,
   };
@@ -306,7 +320,7 @@ export function styledLayout(
   // to the print height when no height is given, so the plot area keeps its size.
   const usual = STYLE.titleSize + 6 + STYLE.noteSize + 6 + 12 + 1 + LEGEND_ROW;
   const below = Math.max(0, tickLines - 1) * TICK_LINE;
-  const grown = size.height + Math.max(0, margin.t - usual) + below;
+  const grown = printHeight + Math.max(0, margin.t - usual) + below;
   const height = opts.height ?? Math.ceil(grown / HEIGHT_STEP) * HEIGHT_STEP;
   return {
     ...(lines.length > 0
