@@ -330,7 +330,8 @@ export class AblationReport {
       ? "the interval excludes zero"
       : Number.isFinite(c.mde)
       ? `the interval includes zero: no difference larger than ${c.mde.toFixed(2)} ${unit} ` +
-        `is detectable with these ${c.nA} seeds (MDE at 80% power)`
+        `is detectable with these ${c.nA === c.nB ? c.nA : `${c.nA} vs ${c.nB}`} seeds ` +
+        "(MDE at 80% power)"
       : "the interval includes zero, so the difference is not detectable with these seeds";
     const how = dir === "equal" ? "equals" : `is ${dir} than`;
     const by = dir === "equal" ? "" : ` by ${Math.abs(c.diff).toFixed(2)} ${unit}`;

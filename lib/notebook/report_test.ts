@@ -59,6 +59,11 @@ Deno.test("AblationReport: labels, values, verdicts that say what the interval s
     )?.[1],
     nearC.mde.toFixed(2),
   );
+  // Arms with different seed counts (a Welch comparison of a partial ablation) say both.
+  assert.match(
+    near.verdict({ ...nearC, method: "welch", nB: 2 }),
+    /is detectable with these 3 vs 2 seeds/,
+  );
   const one = report(5, [0], false);
   assert.match(one.verdict(one.compare("b", "a")), /no interval: fewer than 2 seeds; so no claim/);
   assert.match(
