@@ -103,7 +103,7 @@ Deno.test("randomInitGain: paired gain over the untrained encoder, and whether i
   const a = randomInitGain(rows, "a");
   const gains = rows.filter((r) => r.arm === "a").map((r) => r.metrics.linearTop1! - 30 - r.seed);
   assert.ok(Math.abs(a.gain.mean - gains.reduce((x, y) => x + y, 0) / 3) < 1e-9);
-  assert.equal(a.learns, a.gain.low > 0);
+  assert.ok(a.learns, "gains of about 10 points over 3 seeds lie above zero");
   assert.match(a.text, /^\+\d+\.\d\d points \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] over 3 seeds -> /);
   const one = randomInitGain(rows.filter((r) => r.seed === 0), "b");
   assert.equal(one.learns, false);
